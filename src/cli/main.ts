@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { serveHttp } from "../transport/http/serve.js";
+import { serveStdio } from "../transport/stdio/stdio.js";
+import { loadServer } from "./load.js";
+
+const USAGE = `Usage:
+  berth serve <module> [--port 3000] [--host 127.0.0.1] [--path /mcp] [--allow-unauthenticated]
+  berth stdio <module>
+
+<module> exports a Berth server as default or as 'server' (or names one: module.js:myServer).
+PORT and HOST environment variables set the defaults of --port and --host.`;
+
+const OPTIONS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  path: { type: "string" },
+  "allow-unauthenticated": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function fail(message: string): never {
+  process.stderr.write(`berth: ${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+async function main(argv: string[]): Promise<void> {
+  let parsed: ReturnType<typeof parseArgs<{ allowPositionals: true; options: typeof OPTIONS }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const [command, module] = positionals;
+  if (command !== "serve" && command !== "stdio")
+    fail(command ? `unknown command '${command}'` : "missing command");
+  if (!module) fail(`'${command}' needs a module that exports a server`);
+  const server = await loadServer(module);
+
+  if (command === "stdio") {
+    const connection = serveStdio(server);
+    process.once("SIGTERM", () => connection.close());
+    process.once("SIGINT", () => connection.close());
+    await connection.closed;
+    process.exit(0);
+  }
+
+  const portText = values.port ?? process.env["PORT"] ?? "3000";
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`--port must be a port number (got '${portText}')`);
+  const running = await serveHttp(server, {
+    port,
+    host: values.host ?? process.env["HOST"] ?? "127.0.0.1",
+    ...(values.path ? { path: values.path } : {}),
+    allowUnauthenticatedRemote: values["allow-unauthenticated"] === true,
+  });
+  const config = { mcpServers: { [server.info.name]: { type: "http", url: running.url.href } } };
+  process.stderr.write(
+    `${server.info.title ?? server.info.name} ${server.info.version} is serving MCP at ${running.url.href}\n` +
+      `Client configuration:\n${JSON.stringify(config, null, 2)}\n`,
+  );
+  const stop = () => {
+    running.close().then(() => process.exit(0));
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}
+
+main(process.argv.slice(2)).catch((error: Error) => {
+  process.stderr.write(`berth: ${error.message}\n`);
+  process.exit(1);
+});

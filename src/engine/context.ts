@@ -1,0 +1,133 @@
+import type {
+  CreateMessageParams,
+  CreateMessageResult,
+  ElicitParams,
+  ElicitResult,
+  ElicitUrlParams,
+  JsonObject,
+  ListRootsResult,
+  LogLevel,
+} from "./types.js";
+import { LOG_LEVELS } from "./types.js";
+
+/** Who is calling. Empty (`anonymous`) until authorization is configured. */
+export interface Principal {
+  /** Stable subject identifier; `undefined` for anonymous callers. */
+  subject?: string;
+  /** Display name. */
+  name?: string;
+  /** Granted scopes. */
+  scopes: readonly string[];
+  /** OAuth client id, when known. */
+  clientId?: string;
+  /** How the caller authenticated. */
+  via: "anonymous" | "bearer" | "api-key";
+}
+
+/** The principal of unauthenticated requests. */
+export const ANONYMOUS: Principal = Object.freeze({ scopes: Object.freeze([]), via: "anonymous" });
+
+/**
+ * What a protocol codec provides to a handler for one request: the way back to the client.
+ * Handlers never see it; they use {@link HandlerContext}.
+ */
+export interface RequestChannel {
+  /** Send a notification tied to this request (progress, log message). */
+  notify(method: string, params: JsonObject): void;
+  /** Ask the client something (elicitation, sampling, roots) and wait for its answer. */
+  request(method: string, params: JsonObject): Promise<unknown>;
+  /** Minimum level of log messages the client wants, or `undefined` for none set. */
+  readonly logLevel: LogLevel | undefined;
+  /** Capabilities the client declared. */
+  readonly clientCapabilities: JsonObject;
+}
+
+/** Per-request logger whose messages reach the client as notifications/message. */
+export type RequestLogger = {
+  [L in LogLevel]: (data: unknown, logger?: string) => void;
+};
+
+/**
+ * What every handler receives besides its arguments.
+ *
+ * @example
+ * server.tool("slow", { description: "…" }, async (_args, ctx) => {
+ *   for (let i = 1; i <= 10; i++) {
+ *     ctx.signal.throwIfAborted();
+ *     await ctx.progress(i, 10, `step ${i}`);
+ *   }
+ *   return "done";
+ * });
+ */
+export interface HandlerContext {
+  /** The caller. */
+  readonly principal: Principal;
+  /** Fires when the client cancels the request or disconnects. */
+  readonly signal: AbortSignal;
+  /** The JSON-RPC id of the request, when it has one. */
+  readonly requestId: string | number | undefined;
+  /** The request's `_meta`, as sent. */
+  readonly meta: JsonObject;
+  /** Report progress; a no-op when the client did not ask for progress. */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+  /** Log to the client at the given level (filtered by the level the client set). */
+  readonly log: RequestLogger;
+  /** Ask the user for input through the client. Works in every protocol era. */
+  elicit(params: ElicitParams | ElicitUrlParams): Promise<ElicitResult>;
+  /** Ask the client's model for a completion. Works in every protocol era. */
+  sample(params: CreateMessageParams): Promise<CreateMessageResult>;
+  /** Ask the client for its roots. */
+  listRoots(): Promise<ListRootsResult>;
+}
+
+/** Build the context handed to a handler. */
+export function createContext(
+  channel: RequestChannel,
+  principal: Principal,
+  signal: AbortSignal,
+  requestId: string | number | undefined,
+  meta: JsonObject,
+): HandlerContext {
+  const token = meta["progressToken"] as string | number | undefined;
+  const threshold = channel.logLevel === undefined ? -1 : LOG_LEVELS.indexOf(channel.logLevel);
+  const log = {} as RequestLogger;
+  for (const [rank, level] of LOG_LEVELS.entries()) {
+    log[level] =
+      threshold < 0 || rank < threshold
+        ? () => {}
+        : (data, logger) =>
+            channel.notify(
+              "notifications/message",
+              logger ? { level, logger, data } : { level, data },
+            );
+  }
+  return {
+    principal,
+    signal,
+    requestId,
+    meta,
+    log,
+    async progress(progress, total, message) {
+      if (token === undefined || signal.aborted) return;
+      const params: JsonObject = { progressToken: token, progress };
+      if (total !== undefined) params["total"] = total;
+      if (message !== undefined) params["message"] = message;
+      channel.notify("notifications/progress", params);
+    },
+    async elicit(params) {
+      return (await channel.request(
+        "elicitation/create",
+        params as unknown as JsonObject,
+      )) as ElicitResult;
+    },
+    async sample(params) {
+      return (await channel.request(
+        "sampling/createMessage",
+        params as unknown as JsonObject,
+      )) as CreateMessageResult;
+    },
+    async listRoots() {
+      return (await channel.request("roots/list", {})) as ListRootsResult;
+    },
+  };
+}

@@ -1,0 +1,264 @@
+import {
+  CancelledError,
+  InvalidParamsError,
+  MethodNotFoundError,
+  MissingClientCapabilityError,
+  ResourceNotFoundError,
+} from "../errors.js";
+import type { HandlerContext } from "./context.js";
+import type { Completer, ToolReturn } from "./definitions.js";
+import { InputRequiredSignal } from "./input-required.js";
+import { toCallToolResult, toGetPromptResult, toReadResourceResult } from "./normalize.js";
+import type { Server } from "./server.js";
+import type { CallToolResult, JsonObject } from "./types.js";
+
+/** Methods every era shares, answered by {@link dispatch}. */
+export const ENGINE_METHODS = new Set([
+  "tools/list",
+  "tools/call",
+  "resources/list",
+  "resources/templates/list",
+  "resources/read",
+  "prompts/list",
+  "prompts/get",
+  "completion/complete",
+]);
+
+/** Read a string field from params or fail with -32602 naming it. */
+export function requireString(params: JsonObject, field: string): string {
+  const value = params[field];
+  if (typeof value !== "string") {
+    throw new InvalidParamsError(
+      value === undefined
+        ? `Missing required parameter '${field}'`
+        : `Parameter '${field}' must be a string`,
+    );
+  }
+  return value;
+}
+
+function page<T>(
+  server: Server,
+  items: readonly T[],
+  params: JsonObject,
+): { items: readonly T[]; nextCursor?: string } {
+  const size = server.options.pageSize;
+  const cursor = params["cursor"];
+  let start = 0;
+  if (cursor !== undefined) {
+    const decoded =
+      typeof cursor === "string"
+        ? Number.parseInt(Buffer.from(cursor, "base64url").toString(), 10)
+        : Number.NaN;
+    if (!Number.isInteger(decoded) || decoded < 0 || decoded > items.length) {
+      throw new InvalidParamsError("Parameter 'cursor' is not a cursor this server issued");
+    }
+    start = decoded;
+  }
+  if (!size && start === 0) return { items };
+  const end = size ? start + size : items.length;
+  const slice = items.slice(start, end);
+  return end < items.length
+    ? { items: slice, nextCursor: Buffer.from(String(end)).toString("base64url") }
+    : { items: slice };
+}
+
+function listed(
+  key: string,
+  paged: { items: readonly unknown[]; nextCursor?: string },
+): JsonObject {
+  return paged.nextCursor
+    ? { [key]: paged.items, nextCursor: paged.nextCursor }
+    : { [key]: paged.items };
+}
+
+/** Errors a handler's failure must not be turned into a tool result. */
+function isControl(error: unknown, ctx: HandlerContext): boolean {
+  return (
+    error instanceof InputRequiredSignal ||
+    error instanceof MissingClientCapabilityError ||
+    error instanceof CancelledError ||
+    ctx.signal.aborted
+  );
+}
+
+async function callTool(
+  server: Server,
+  params: JsonObject,
+  ctx: HandlerContext,
+): Promise<CallToolResult> {
+  const name = requireString(params, "name");
+  const tool = server.getTool(name);
+  if (!tool) throw new InvalidParamsError(`Unknown tool: ${name}`, { data: { name } });
+  const raw = params["arguments"] ?? {};
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new InvalidParamsError("Parameter 'arguments' must be an object");
+  }
+  let args: unknown;
+  try {
+    args = tool.input.validate(raw, "Invalid argument");
+  } catch (error) {
+    // Argument errors go back to the model as a tool error so it can correct itself.
+    return { content: [{ type: "text", text: (error as Error).message }], isError: true };
+  }
+  try {
+    const value = await tool.handler(args as never, ctx);
+    return toCallToolResult(value as ToolReturn, tool.output);
+  } catch (error) {
+    if (isControl(error, ctx)) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    return { content: [{ type: "text", text: message }], isError: true };
+  }
+}
+
+async function readResource(
+  server: Server,
+  params: JsonObject,
+  ctx: HandlerContext,
+): Promise<JsonObject> {
+  const uri = requireString(params, "uri");
+  const fixed = server.getResource(uri);
+  if (fixed) {
+    return toReadResourceResult(
+      await fixed.handler(uri, ctx),
+      uri,
+      fixed.mimeType,
+    ) as unknown as JsonObject;
+  }
+  for (const entry of server.templates()) {
+    const variables = entry.template.match(uri);
+    if (variables) {
+      const value = await entry.handler(uri, variables, ctx);
+      return toReadResourceResult(value, uri, entry.config.mimeType) as unknown as JsonObject;
+    }
+  }
+  throw new ResourceNotFoundError(uri);
+}
+
+async function listResources(
+  server: Server,
+  params: JsonObject,
+  ctx: HandlerContext,
+): Promise<JsonObject> {
+  const all: JsonObject[] = [...server.resources()].map((r) => r.listing);
+  for (const entry of server.templates()) {
+    if (!entry.config.list) continue;
+    for (const { uri, name, ...config } of await entry.config.list(ctx)) {
+      all.push({
+        uri,
+        name,
+        ...(entry.config.mimeType ? { mimeType: entry.config.mimeType } : {}),
+        ...config,
+      });
+    }
+  }
+  return listed("resources", page(server, all, params));
+}
+
+async function getPrompt(
+  server: Server,
+  params: JsonObject,
+  ctx: HandlerContext,
+): Promise<JsonObject> {
+  const name = requireString(params, "name");
+  const prompt = server.getPrompt(name);
+  if (!prompt) throw new InvalidParamsError(`Unknown prompt: ${name}`, { data: { name } });
+  const args = (params["arguments"] ?? {}) as Record<string, unknown>;
+  if (typeof args !== "object" || args === null || Array.isArray(args)) {
+    throw new InvalidParamsError("Parameter 'arguments' must be an object");
+  }
+  for (const argument of prompt.config.arguments ?? []) {
+    const value = args[argument.name];
+    if (argument.required && value === undefined) {
+      throw new InvalidParamsError(
+        `Missing required argument '${argument.name}' of prompt ${name}`,
+      );
+    }
+    if (value !== undefined && typeof value !== "string") {
+      throw new InvalidParamsError(
+        `Argument '${argument.name}' of prompt ${name} must be a string`,
+      );
+    }
+  }
+  const value = await prompt.handler(args as Record<string, string>, ctx);
+  return toGetPromptResult(value, prompt.config.description) as unknown as JsonObject;
+}
+
+async function complete(server: Server, params: JsonObject): Promise<JsonObject> {
+  const ref = params["ref"] as JsonObject | undefined;
+  const argument = params["argument"] as JsonObject | undefined;
+  if (!ref || typeof ref !== "object")
+    throw new InvalidParamsError("Missing required parameter 'ref'");
+  if (!argument || typeof argument["name"] !== "string" || typeof argument["value"] !== "string") {
+    throw new InvalidParamsError("Parameter 'argument' must have a string 'name' and 'value'");
+  }
+  const context = {
+    arguments: ((params["context"] as JsonObject | undefined)?.["arguments"] ?? {}) as Record<
+      string,
+      string
+    >,
+  };
+  let completer: Completer | undefined;
+  if (ref["type"] === "ref/prompt") {
+    const prompt = server.getPrompt(requireString(ref, "name"));
+    if (!prompt) throw new InvalidParamsError(`Unknown prompt: ${String(ref["name"])}`);
+    completer = prompt.completers.get(argument["name"]);
+  } else if (ref["type"] === "ref/resource") {
+    const uri = requireString(ref, "uri");
+    const entry = server.templates().find((t) => t.template.template === uri);
+    if (!entry && !server.getResource(uri))
+      throw new InvalidParamsError(`Unknown resource template: ${uri}`);
+    completer = entry?.config.complete?.[argument["name"]];
+  } else {
+    throw new InvalidParamsError("Parameter 'ref.type' must be 'ref/prompt' or 'ref/resource'");
+  }
+  const all = completer ? await completer(argument["value"], context) : [];
+  const values = all.slice(0, 100);
+  return { completion: { values, total: all.length, hasMore: all.length > values.length } };
+}
+
+/**
+ * Answer one protocol-neutral request. Codecs call this for every method in
+ * {@link ENGINE_METHODS}; everything era-specific stays in the codec.
+ */
+export async function dispatch(
+  server: Server,
+  method: string,
+  params: JsonObject,
+  ctx: HandlerContext,
+): Promise<JsonObject> {
+  switch (method) {
+    case "tools/call":
+      return (await callTool(server, params, ctx)) as unknown as JsonObject;
+    case "tools/list":
+      return listed("tools", page(server, server.toolListings(), params));
+    case "resources/read":
+      return readResource(server, params, ctx);
+    case "resources/list":
+      return listResources(server, params, ctx);
+    case "resources/templates/list":
+      return listed(
+        "resourceTemplates",
+        page(
+          server,
+          server.templates().map((t) => t.listing),
+          params,
+        ),
+      );
+    case "prompts/list":
+      return listed(
+        "prompts",
+        page(
+          server,
+          [...server.prompts()].map((p) => p.listing),
+          params,
+        ),
+      );
+    case "prompts/get":
+      return getPrompt(server, params, ctx);
+    case "completion/complete":
+      return complete(server, params);
+    default:
+      throw new MethodNotFoundError(method);
+  }
+}

@@ -1,0 +1,367 @@
+import {
+  createContext,
+  type HandlerContext,
+  type Principal,
+  type RequestChannel,
+} from "./context.js";
+import type {
+  AppConfig,
+  Completer,
+  PromptConfig,
+  PromptHandler,
+  ResourceConfig,
+  ResourceHandler,
+  ResourceTemplateConfig,
+  ResourceTemplateHandler,
+  ToolConfig,
+  ToolHandler,
+} from "./definitions.js";
+import {
+  type CompiledSchema,
+  compileSchema,
+  EMPTY_OBJECT_SCHEMA,
+  type SchemaInput,
+} from "./schema.js";
+import type { Icon, Implementation, JsonObject } from "./types.js";
+import { UriTemplate } from "./uri-template.js";
+
+/** Options of {@link createServer}. */
+export interface ServerOptions {
+  name: string;
+  version: string;
+  title?: string;
+  description?: string;
+  /** Guidance for the model on how to use this server. */
+  instructions?: string;
+  icons?: Icon[];
+  websiteUrl?: string;
+  /** Items per page in list results; unset means one page with everything. */
+  pageSize?: number;
+  /** How long clients may cache list results and resource reads, in milliseconds. */
+  cacheTtlMs?: number;
+}
+
+/** A tool as registered: its listing and its compiled validators. */
+export interface RegisteredTool {
+  readonly name: string;
+  readonly listing: JsonObject;
+  readonly input: CompiledSchema;
+  readonly output: CompiledSchema | undefined;
+  readonly handler: ToolHandler<unknown, unknown>;
+}
+
+/** A fixed resource as registered. */
+export interface RegisteredResource {
+  readonly uri: string;
+  readonly listing: JsonObject;
+  readonly mimeType: string | undefined;
+  readonly handler: ResourceHandler;
+}
+
+/** A resource template as registered. */
+export interface RegisteredTemplate {
+  readonly template: UriTemplate;
+  readonly listing: JsonObject;
+  readonly config: ResourceTemplateConfig;
+  readonly handler: ResourceTemplateHandler;
+}
+
+/** A prompt as registered. */
+export interface RegisteredPrompt {
+  readonly name: string;
+  readonly listing: JsonObject;
+  readonly config: PromptConfig;
+  readonly handler: PromptHandler;
+  readonly completers: ReadonlyMap<string, Completer>;
+}
+
+/** A change clients may subscribe to. */
+export type ServerChange =
+  | { kind: "tools" | "resources" | "prompts" }
+  | { kind: "resource"; uri: string };
+
+/** Handle returned by a registration, to remove it later. */
+export interface Registration {
+  /** Remove the registration and notify subscribed clients. */
+  remove(): void;
+}
+
+const NAME = /^[A-Za-z0-9_.\-/]{1,128}$/;
+
+function describe(config: {
+  title?: string;
+  description?: string;
+  icons?: Icon[];
+  _meta?: JsonObject;
+}): JsonObject {
+  const out: JsonObject = {};
+  if (config.title !== undefined) out["title"] = config.title;
+  if (config.description !== undefined) out["description"] = config.description;
+  if (config.icons !== undefined) out["icons"] = config.icons;
+  if (config._meta !== undefined) out["_meta"] = config._meta;
+  return out;
+}
+
+/**
+ * An MCP server definition: tools, resources, templates and prompts, registered once and
+ * served by any transport in any protocol era.
+ *
+ * @example
+ * import { createServer } from "berth";
+ * import { z } from "zod";
+ *
+ * export const server = createServer({ name: "dice", version: "1.0.0" });
+ * server.tool("roll", { input: z.object({ sides: z.number().int().min(2) }) }, ({ sides }) =>
+ *   String(1 + Math.floor(Math.random() * sides)),
+ * );
+ */
+export class Server {
+  /** Server identity sent to clients. */
+  readonly info: Implementation;
+  /** Options given at creation. */
+  readonly options: Readonly<ServerOptions>;
+  readonly #tools = new Map<string, RegisteredTool>();
+  readonly #resources = new Map<string, RegisteredResource>();
+  readonly #templates: RegisteredTemplate[] = [];
+  readonly #prompts = new Map<string, RegisteredPrompt>();
+  readonly #listeners = new Set<(change: ServerChange) => void>();
+  #toolList: JsonObject[] | undefined;
+
+  constructor(options: ServerOptions) {
+    if (!options?.name || !options.version)
+      throw new TypeError("createServer needs a name and a version");
+    this.options = options;
+    const info: Implementation = { name: options.name, version: options.version };
+    if (options.title) info.title = options.title;
+    if (options.description) info.description = options.description;
+    if (options.icons) info.icons = options.icons;
+    if (options.websiteUrl) info.websiteUrl = options.websiteUrl;
+    this.info = info;
+  }
+
+  /**
+   * Register a tool. The handler receives validated arguments and a {@link HandlerContext}.
+   * Returning a string, content blocks, a full result or (with an output schema) structured
+   * data are all accepted.
+   */
+  tool<
+    In extends SchemaInput | undefined = undefined,
+    Out extends SchemaInput | undefined = undefined,
+  >(name: string, config: ToolConfig<In, Out>, handler: ToolHandler<In, Out>): Registration {
+    if (!NAME.test(name))
+      throw new TypeError(`Tool name '${name}' must be 1-128 characters of A-Z a-z 0-9 _ - . /`);
+    if (this.#tools.has(name)) throw new TypeError(`Tool '${name}' is already registered`);
+    const input = config.input ? compileSchema(config.input, "input") : EMPTY_OBJECT_SCHEMA;
+    const output = config.output ? compileSchema(config.output, "output") : undefined;
+    const { _meta, ...described } = describe(config);
+    const listing: JsonObject = { name, ...described, inputSchema: input.jsonSchema };
+    if (output) listing["outputSchema"] = output.jsonSchema;
+    if (config.annotations) listing["annotations"] = config.annotations;
+    if (_meta) listing["_meta"] = _meta;
+    this.#tools.set(name, {
+      name,
+      listing,
+      input,
+      output,
+      handler: handler as ToolHandler<unknown, unknown>,
+    });
+    this.#toolList = undefined;
+    this.#emit({ kind: "tools" });
+    return {
+      remove: () => {
+        if (this.#tools.delete(name)) {
+          this.#toolList = undefined;
+          this.#emit({ kind: "tools" });
+        }
+      },
+    };
+  }
+
+  /** Register a resource at a fixed URI. */
+  resource(
+    name: string,
+    uri: string,
+    config: ResourceConfig,
+    handler: ResourceHandler,
+  ): Registration {
+    if (this.#resources.has(uri)) throw new TypeError(`Resource '${uri}' is already registered`);
+    assertUri(uri);
+    const listing: JsonObject = { uri, name, ...describe(config) };
+    if (config.mimeType) listing["mimeType"] = config.mimeType;
+    if (config.size !== undefined) listing["size"] = config.size;
+    if (config.annotations) listing["annotations"] = config.annotations;
+    this.#resources.set(uri, { uri, listing, mimeType: config.mimeType, handler });
+    this.#emit({ kind: "resources" });
+    return { remove: () => this.#resources.delete(uri) && this.#emit({ kind: "resources" }) };
+  }
+
+  /** Register a family of resources described by an RFC 6570 URI template. */
+  resourceTemplate(
+    name: string,
+    uriTemplate: string,
+    config: ResourceTemplateConfig,
+    handler: ResourceTemplateHandler,
+  ): Registration {
+    const template = new UriTemplate(uriTemplate);
+    for (const variable of Object.keys(config.complete ?? {})) {
+      if (!template.variables.includes(variable)) {
+        throw new TypeError(`Completion for '${variable}' names no variable of ${uriTemplate}`);
+      }
+    }
+    const listing: JsonObject = { uriTemplate, name, ...describe(config) };
+    if (config.mimeType) listing["mimeType"] = config.mimeType;
+    if (config.annotations) listing["annotations"] = config.annotations;
+    const entry: RegisteredTemplate = { template, listing, config, handler };
+    this.#templates.push(entry);
+    this.#emit({ kind: "resources" });
+    return {
+      remove: () => {
+        const at = this.#templates.indexOf(entry);
+        if (at >= 0) {
+          this.#templates.splice(at, 1);
+          this.#emit({ kind: "resources" });
+        }
+      },
+    };
+  }
+
+  /** Register a prompt. */
+  prompt(name: string, config: PromptConfig, handler: PromptHandler): Registration {
+    if (this.#prompts.has(name)) throw new TypeError(`Prompt '${name}' is already registered`);
+    const listing: JsonObject = { name, ...describe(config) };
+    const completers = new Map<string, Completer>();
+    if (config.arguments) {
+      listing["arguments"] = config.arguments.map(({ complete, ...argument }) => {
+        if (complete) completers.set(argument.name, complete);
+        return argument;
+      });
+    }
+    this.#prompts.set(name, { name, listing, config, handler, completers });
+    this.#emit({ kind: "prompts" });
+    return { remove: () => this.#prompts.delete(name) && this.#emit({ kind: "prompts" }) };
+  }
+
+  /**
+   * Register an MCP App: a tool whose `_meta.ui.resourceUri` points at a `ui://` resource
+   * served as `text/html;profile=mcp-app`.
+   */
+  app<
+    In extends SchemaInput | undefined = undefined,
+    Out extends SchemaInput | undefined = undefined,
+  >(name: string, config: AppConfig<In, Out>, handler: ToolHandler<In, Out>): Registration {
+    const uri = config.uri ?? `ui://${this.info.name}/${name}`;
+    if (!uri.startsWith("ui://"))
+      throw new TypeError(`An app view URI must start with ui:// (got ${uri})`);
+    const { html, ui, uri: _uri, ...toolConfig } = config;
+    const view = this.resource(
+      `${name}-view`,
+      uri,
+      { title: config.title, mimeType: APP_MIME_TYPE, ...(ui ? { _meta: { ui } } : {}) },
+      async () => {
+        const text = typeof html === "string" ? html : await html();
+        return {
+          contents: [{ uri, mimeType: APP_MIME_TYPE, text, ...(ui ? { _meta: { ui } } : {}) }],
+        };
+      },
+    );
+    const meta = config._meta ?? {};
+    const uiMeta = { ...((meta["ui"] as JsonObject | undefined) ?? {}), resourceUri: uri };
+    const tool = this.tool(name, { ...toolConfig, _meta: { ...meta, ui: uiMeta } }, handler);
+    return {
+      remove() {
+        tool.remove();
+        view.remove();
+      },
+    };
+  }
+
+  /** Tell subscribed clients that a resource changed. */
+  resourceUpdated(uri: string): void {
+    this.#emit({ kind: "resource", uri });
+  }
+
+  /** Listen to registry changes and resource updates; returns an unsubscribe function. */
+  onChange(listener: (change: ServerChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The tool registered under `name`. */
+  getTool(name: string): RegisteredTool | undefined {
+    return this.#tools.get(name);
+  }
+
+  /** Tool listings, sorted by name so the order is deterministic. */
+  toolListings(): JsonObject[] {
+    this.#toolList ??= [...this.#tools.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((t) => t.listing);
+    return this.#toolList;
+  }
+
+  /** Fixed resources in registration order. */
+  resources(): IterableIterator<RegisteredResource> {
+    return this.#resources.values();
+  }
+
+  /** The fixed resource at `uri`. */
+  getResource(uri: string): RegisteredResource | undefined {
+    return this.#resources.get(uri);
+  }
+
+  /** Resource templates in registration order. */
+  templates(): readonly RegisteredTemplate[] {
+    return this.#templates;
+  }
+
+  /** The prompt registered under `name`. */
+  getPrompt(name: string): RegisteredPrompt | undefined {
+    return this.#prompts.get(name);
+  }
+
+  /** Prompts in registration order. */
+  prompts(): IterableIterator<RegisteredPrompt> {
+    return this.#prompts.values();
+  }
+
+  /** What this server offers, as MCP server capabilities. */
+  capabilities(): JsonObject {
+    const caps: JsonObject = {
+      tools: { listChanged: true },
+      resources: { subscribe: true, listChanged: true },
+      prompts: { listChanged: true },
+      completions: {},
+      logging: {},
+    };
+    return caps;
+  }
+
+  /** Build a handler context; used by protocol codecs. */
+  context(
+    channel: RequestChannel,
+    principal: Principal,
+    signal: AbortSignal,
+    requestId: string | number | undefined,
+    meta: JsonObject,
+  ): HandlerContext {
+    return createContext(channel, principal, signal, requestId, meta);
+  }
+
+  #emit(change: ServerChange): boolean {
+    for (const listener of this.#listeners) listener(change);
+    return true;
+  }
+}
+
+/** Media type of MCP App views. */
+export const APP_MIME_TYPE = "text/html;profile=mcp-app";
+
+function assertUri(uri: string): void {
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(uri))
+    throw new TypeError(`'${uri}' is not an absolute URI`);
+}
+
+/** Create a server definition. See {@link Server}. */
+export function createServer(options: ServerOptions): Server {
+  return new Server(options);
+}

@@ -1,0 +1,56 @@
+/**
+ * Berth: define an MCP server once; serve it over stdio and Streamable HTTP, in the
+ * stateless 2026-07-28 protocol and the 2025-era session protocol alike.
+ *
+ * @example
+ * import { createServer, serveHttp } from "berth";
+ * import { z } from "zod";
+ *
+ * const server = createServer({ name: "dice", version: "1.0.0" });
+ * server.tool("roll_dice", { input: z.object({ sides: z.number().int().min(2) }) }, ({ sides }) =>
+ *   `You rolled ${1 + Math.floor(Math.random() * sides)}`,
+ * );
+ * await serveHttp(server, { port: 3000 });
+ */
+export {
+  ANONYMOUS,
+  type HandlerContext,
+  type Principal,
+  type RequestLogger,
+} from "./engine/context.js";
+export type * from "./engine/definitions.js";
+export type {
+  CompiledSchema,
+  Infer,
+  JsonSchema,
+  SchemaInput,
+  StandardSchemaV1,
+} from "./engine/schema.js";
+export {
+  APP_MIME_TYPE,
+  createServer,
+  type Registration,
+  Server,
+  type ServerChange,
+  type ServerOptions,
+} from "./engine/server.js";
+export type * from "./engine/types.js";
+export { UriTemplate } from "./engine/uri-template.js";
+export * from "./errors.js";
+export { LEGACY_VERSIONS, MODERN_VERSION, SUPPORTED_VERSIONS } from "./protocol/versions.js";
+export {
+  type EventStore,
+  InMemoryEventStore,
+  type InMemoryEventStoreOptions,
+} from "./transport/http/event-store.js";
+export {
+  createHttpEndpoint,
+  type HttpEndpoint,
+  type HttpEndpointOptions,
+} from "./transport/http/handler.js";
+export {
+  type RunningHttpServer,
+  type ServeHttpOptions,
+  serveHttp,
+} from "./transport/http/serve.js";
+export { type StdioConnection, type StdioOptions, serveStdio } from "./transport/stdio/stdio.js";

@@ -1,0 +1,170 @@
+import type { Principal, RequestChannel } from "../../engine/context.js";
+import { dispatch, ENGINE_METHODS, requireString } from "../../engine/dispatch.js";
+import type { Server } from "../../engine/server.js";
+import { type JsonObject, LOG_LEVELS, type LogLevel } from "../../engine/types.js";
+import {
+  CancelledError,
+  InvalidParamsError,
+  InvalidRequestError,
+  MethodNotFoundError,
+  MissingClientCapabilityError,
+  toBerthError,
+} from "../../errors.js";
+import {
+  errorResponse,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  resultResponse,
+} from "../jsonrpc.js";
+import { LEGACY_VERSIONS } from "../versions.js";
+import { OutboundRequests } from "./outbound-requests.js";
+import { LegacySession } from "./session.js";
+
+const CAPABILITY_OF: Record<string, string> = {
+  "elicitation/create": "elicitation",
+  "sampling/createMessage": "sampling",
+  "roots/list": "roots",
+};
+
+/** Pick the version to speak with a client that asked for `requested`. */
+export function negotiateVersion(requested: unknown): string {
+  return typeof requested === "string" && (LEGACY_VERSIONS as readonly string[]).includes(requested)
+    ? requested
+    : LEGACY_VERSIONS[0];
+}
+
+/**
+ * The codec of the 2025-11-25 family (and 2025-06-18, 2025-03-26, 2024-11-05):
+ * `initialize`, sessions, ping, logging/setLevel, resources/subscribe and server-to-client
+ * requests.
+ */
+export class LegacyCodec {
+  readonly #server: Server;
+  /** Server-to-client requests awaiting the client's answers. */
+  readonly outbound = new OutboundRequests();
+
+  constructor(server: Server) {
+    this.#server = server;
+  }
+
+  /** Answer `initialize`, creating the session it opens. */
+  initialize(
+    request: JsonRpcRequest,
+    withSessionId: boolean,
+  ): { session: LegacySession; response: JsonRpcResponse } {
+    const params = request.params;
+    if (typeof params["protocolVersion"] !== "string") {
+      throw new InvalidParamsError("Missing required parameter 'protocolVersion'");
+    }
+    const caps = params["capabilities"] ?? {};
+    if (typeof caps !== "object" || caps === null || Array.isArray(caps)) {
+      throw new InvalidParamsError("Parameter 'capabilities' must be an object");
+    }
+    const session = new LegacySession(negotiateVersion(params["protocolVersion"]), withSessionId);
+    session.clientCapabilities = caps as JsonObject;
+    session.clientInfo = params["clientInfo"] as JsonObject | undefined;
+    session.watch((listener) => this.#server.onChange(listener));
+    const result: JsonObject = {
+      protocolVersion: session.protocolVersion,
+      capabilities: this.#server.capabilities(),
+      serverInfo: this.#server.info,
+    };
+    if (this.#server.options.instructions)
+      result["instructions"] = this.#server.options.instructions;
+    return { session, response: resultResponse(request.id, result) };
+  }
+
+  /**
+   * Answer one request in a session. `send` carries messages tied to the request
+   * (progress, logs, server-to-client requests). Returns `undefined` when the request was
+   * cancelled: cancelled requests get no response.
+   */
+  async handle(
+    session: LegacySession,
+    request: JsonRpcRequest,
+    principal: Principal,
+    signal: AbortSignal,
+    send: (message: JsonObject) => void,
+  ): Promise<JsonRpcResponse | undefined> {
+    session.lastSeen = Date.now();
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    session.inFlight.set(request.id, controller);
+    try {
+      const result = await this.#answer(session, request, principal, controller.signal, send);
+      return resultResponse(request.id, result);
+    } catch (error) {
+      if (controller.signal.aborted || error instanceof CancelledError) return undefined;
+      return errorResponse(request.id, toBerthError(error));
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      session.inFlight.delete(request.id);
+    }
+  }
+
+  /** Take a notification from the client (initialized, cancelled, roots changed). */
+  notify(session: LegacySession, message: JsonRpcNotification): void {
+    session.lastSeen = Date.now();
+    if (message.method === "notifications/initialized") session.initialized = true;
+    else if (message.method === "notifications/cancelled") {
+      const id = message.params["requestId"];
+      if (typeof id === "string" || typeof id === "number") {
+        session.inFlight
+          .get(id)
+          ?.abort(new CancelledError(String(message.params["reason"] ?? "Cancelled by client")));
+      }
+    }
+  }
+
+  async #answer(
+    session: LegacySession,
+    request: JsonRpcRequest,
+    principal: Principal,
+    signal: AbortSignal,
+    send: (message: JsonObject) => void,
+  ): Promise<JsonObject> {
+    const { method, params } = request;
+    switch (method) {
+      case "initialize":
+        throw new InvalidRequestError("Invalid request: the session is already initialized");
+      case "ping":
+        return {};
+      case "logging/setLevel": {
+        const level = requireString(params, "level");
+        if (!LOG_LEVELS.includes(level as LogLevel)) {
+          throw new InvalidParamsError(`Parameter 'level' must be one of ${LOG_LEVELS.join(", ")}`);
+        }
+        session.logLevel = level as LogLevel;
+        return {};
+      }
+      case "resources/subscribe":
+        session.subscriptions.add(requireString(params, "uri"));
+        return {};
+      case "resources/unsubscribe":
+        session.subscriptions.delete(requireString(params, "uri"));
+        return {};
+    }
+    if (!ENGINE_METHODS.has(method)) throw new MethodNotFoundError(method);
+    const channel: RequestChannel = {
+      logLevel: session.logLevel ?? "debug",
+      clientCapabilities: session.clientCapabilities,
+      notify: (m, p) => send({ jsonrpc: "2.0", method: m, params: p }),
+      request: (m, p) => {
+        const capability = CAPABILITY_OF[m] ?? m;
+        if (session.clientCapabilities[capability] === undefined) {
+          return Promise.reject(new MissingClientCapabilityError(capability));
+        }
+        return this.outbound.request(m, p, send, signal);
+      },
+    };
+    const meta = (params["_meta"] as JsonObject | undefined) ?? {};
+    return dispatch(
+      this.#server,
+      method,
+      params,
+      this.#server.context(channel, principal, signal, request.id, meta),
+    );
+  }
+}

@@ -1,0 +1,250 @@
+import { randomBytes } from "node:crypto";
+import type { HandlerContext, Principal, RequestChannel } from "../../engine/context.js";
+import { dispatch, ENGINE_METHODS } from "../../engine/dispatch.js";
+import { InputRequiredSignal } from "../../engine/input-required.js";
+import type { Server } from "../../engine/server.js";
+import { type JsonObject, LOG_LEVELS, type LogLevel } from "../../engine/types.js";
+import {
+  InvalidParamsError,
+  JsonRpcCode,
+  MethodNotFoundError,
+  MissingClientCapabilityError,
+  toBerthError,
+  UnsupportedProtocolVersionError,
+} from "../../errors.js";
+import {
+  errorResponse,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  resultResponse,
+} from "../jsonrpc.js";
+import { META, MODERN_VERSION, SUPPORTED_VERSIONS } from "../versions.js";
+import { collectAnswers, digestArguments, RequestStateSigner } from "./request-state.js";
+
+/** Options of the 2026-07-28 codec. */
+export interface ModernCodecOptions {
+  /** Secret that signs `requestState`; random per process when unset (set it when running replicas). */
+  stateSecret?: Buffer;
+  /** Lifetime of cacheable list results, in milliseconds (default 60 s). */
+  listTtlMs?: number;
+}
+
+/** The request-level `_meta` the 2026-07-28 revision requires, once validated. */
+export interface ModernMeta {
+  readonly version: string;
+  readonly clientCapabilities: JsonObject;
+  readonly logLevel: LogLevel | undefined;
+  readonly meta: JsonObject;
+}
+
+const CACHEABLE = new Set([
+  "tools/list",
+  "resources/list",
+  "resources/templates/list",
+  "prompts/list",
+]);
+const MULTI_ROUND_TRIP = new Set(["tools/call", "prompts/get", "resources/read"]);
+const CAPABILITY_OF: Record<string, string> = {
+  "elicitation/create": "elicitation",
+  "sampling/createMessage": "sampling",
+  "roots/list": "roots",
+};
+
+/** The identity of a request that `requestState` is bound to. */
+function targetOf(request: JsonRpcRequest): { target: string; digest: string } {
+  const p = request.params;
+  const target = String(request.method === "resources/read" ? p["uri"] : p["name"]);
+  return { target, digest: digestArguments(p["arguments"]) };
+}
+
+/**
+ * Read and validate the `_meta` every 2026-07-28 request carries.
+ * Throws -32602 for missing fields and -32022 for an unsupported version.
+ */
+export function readModernMeta(params: JsonObject): ModernMeta {
+  const meta = params["_meta"];
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) {
+    throw new InvalidParamsError(
+      `Missing required parameter '_meta' with '${META.protocolVersion}'`,
+    );
+  }
+  const m = meta as JsonObject;
+  const version = m[META.protocolVersion];
+  if (typeof version !== "string") {
+    throw new InvalidParamsError(`Missing required parameter '_meta.${META.protocolVersion}'`);
+  }
+  if (version !== MODERN_VERSION)
+    throw new UnsupportedProtocolVersionError(version, SUPPORTED_VERSIONS);
+  const caps = m[META.clientCapabilities];
+  if (typeof caps !== "object" || caps === null || Array.isArray(caps)) {
+    throw new InvalidParamsError(`Missing required parameter '_meta.${META.clientCapabilities}'`);
+  }
+  const level = m[META.logLevel];
+  if (level !== undefined && !LOG_LEVELS.includes(level as LogLevel)) {
+    throw new InvalidParamsError(
+      `Parameter '_meta.${META.logLevel}' must be one of ${LOG_LEVELS.join(", ")}`,
+    );
+  }
+  return {
+    version,
+    clientCapabilities: caps as JsonObject,
+    logLevel: level as LogLevel | undefined,
+    meta: m,
+  };
+}
+
+/**
+ * The 2026-07-28 codec: stateless requests, `server/discover`, multi-round-trip input
+ * requests, cache hints and `resultType` on every result.
+ */
+export class ModernCodec {
+  readonly #server: Server;
+  readonly #signer: RequestStateSigner;
+  readonly #listTtlMs: number;
+  readonly #serverInfoMeta: JsonObject;
+
+  constructor(server: Server, options: ModernCodecOptions = {}) {
+    this.#server = server;
+    this.#signer = new RequestStateSigner(options.stateSecret ?? randomBytes(32));
+    this.#listTtlMs = options.listTtlMs ?? server.options.cacheTtlMs ?? 60_000;
+    this.#serverInfoMeta = { [META.serverInfo]: server.info };
+  }
+
+  /** The `server/discover` result. */
+  discover(): JsonObject {
+    const result: JsonObject = {
+      resultType: "complete",
+      supportedVersions: [MODERN_VERSION],
+      capabilities: this.#server.capabilities(),
+    };
+    if (this.#server.options.instructions)
+      result["instructions"] = this.#server.options.instructions;
+    result["ttlMs"] = this.#listTtlMs;
+    result["cacheScope"] = "public";
+    result["_meta"] = this.#serverInfoMeta;
+    return result;
+  }
+
+  /**
+   * Answer one request (everything but `subscriptions/listen`, which the transport streams).
+   * `send` carries request-scoped notifications; transports that cannot stream pass `undefined`.
+   */
+  async handle(
+    request: JsonRpcRequest,
+    principal: Principal,
+    signal: AbortSignal,
+    send: ((message: JsonObject) => void) | undefined,
+  ): Promise<{ response: JsonRpcResponse; status: number }> {
+    let meta: ModernMeta;
+    try {
+      meta = readModernMeta(request.params);
+    } catch (error) {
+      const failure = toBerthError(error);
+      return { response: errorResponse(request.id, failure), status: 400 };
+    }
+    try {
+      return {
+        response: resultResponse(
+          request.id,
+          await this.#answer(request, meta, principal, signal, send),
+        ),
+        status: 200,
+      };
+    } catch (error) {
+      const failure = toBerthError(error);
+      // Resource-not-found is -32602 from 2026-07-28 on.
+      const code =
+        failure.rpcCode === JsonRpcCode.ResourceNotFound
+          ? JsonRpcCode.InvalidParams
+          : failure.rpcCode;
+      return {
+        response: errorResponse(request.id, failure, code),
+        status: failure instanceof InvalidParamsError ? 200 : failure.status,
+      };
+    }
+  }
+
+  async #answer(
+    request: JsonRpcRequest,
+    meta: ModernMeta,
+    principal: Principal,
+    signal: AbortSignal,
+    send: ((message: JsonObject) => void) | undefined,
+  ): Promise<JsonObject> {
+    const { method, params } = request;
+    if (method === "server/discover") return this.discover();
+    if (!ENGINE_METHODS.has(method)) throw new MethodNotFoundError(method);
+
+    const multiRound = MULTI_ROUND_TRIP.has(method);
+    const binding = multiRound
+      ? { method, ...targetOf(request), subject: principal.subject ?? "" }
+      : undefined;
+    let answers: Record<string, unknown> = {};
+    if (
+      binding &&
+      (params["requestState"] !== undefined || params["inputResponses"] !== undefined)
+    ) {
+      const previous =
+        params["requestState"] === undefined
+          ? undefined
+          : this.#signer.verify(params["requestState"], binding).answers;
+      answers = collectAnswers(previous, params["inputResponses"]);
+    }
+    const pending: Record<string, { method: string; params: JsonObject }> = {};
+    const counters: Record<string, number> = {};
+    const channel: RequestChannel = {
+      logLevel: meta.logLevel,
+      clientCapabilities: meta.clientCapabilities,
+      notify: send ? (m, p) => send({ jsonrpc: "2.0", method: m, params: p }) : () => {},
+      request: (inputMethod, inputParams) => {
+        const capability = CAPABILITY_OF[inputMethod] ?? inputMethod;
+        if (!multiRound)
+          return Promise.reject(
+            new InvalidParamsError(`${method} cannot ask the client for input`),
+          );
+        if (meta.clientCapabilities[capability] === undefined) {
+          return Promise.reject(new MissingClientCapabilityError(capability));
+        }
+        counters[capability] = (counters[capability] ?? 0) + 1;
+        const key = `${capability}-${counters[capability]}`;
+        if (key in answers) return Promise.resolve(answers[key]);
+        pending[key] = { method: inputMethod, params: inputParams };
+        return Promise.reject(new InputRequiredSignal(pending));
+      },
+    };
+    const ctx: HandlerContext = this.#server.context(
+      channel,
+      principal,
+      signal,
+      request.id,
+      meta.meta,
+    );
+    try {
+      const result = await dispatch(this.#server, method, params, ctx);
+      return this.#complete(method, result, principal);
+    } catch (error) {
+      if (!(error instanceof InputRequiredSignal) || !binding) throw error;
+      return {
+        resultType: "input_required",
+        inputRequests: pending,
+        requestState: this.#signer.sign({ ...binding, answers }),
+        _meta: this.#serverInfoMeta,
+      };
+    }
+  }
+
+  #complete(method: string, result: JsonObject, principal: Principal): JsonObject {
+    const out: JsonObject = { ...result, resultType: "complete" };
+    out["_meta"] = result["_meta"]
+      ? { ...(result["_meta"] as JsonObject), ...this.#serverInfoMeta }
+      : this.#serverInfoMeta;
+    if (CACHEABLE.has(method)) {
+      out["ttlMs"] = this.#listTtlMs;
+      out["cacheScope"] = principal.via === "anonymous" ? "public" : "private";
+    } else if (method === "resources/read") {
+      out["ttlMs"] = 0;
+      out["cacheScope"] = principal.via === "anonymous" ? "public" : "private";
+    }
+    return out;
+  }
+}

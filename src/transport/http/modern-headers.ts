@@ -1,0 +1,72 @@
+import type { IncomingMessage } from "node:http";
+import { HeaderMismatchError } from "../../errors.js";
+import type { JsonRpcNotification, JsonRpcRequest } from "../../protocol/jsonrpc.js";
+import { META } from "../../protocol/versions.js";
+
+const NAMED: Record<string, string> = {
+  "tools/call": "name",
+  "prompts/get": "name",
+  "resources/read": "uri",
+};
+const BASE64 = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
+
+/** Decode a header value that may use the `=?base64?…?=` form. */
+export function decodeHeaderValue(value: string, header: string): string {
+  const trimmed = value.trim();
+  const m = BASE64.exec(trimmed);
+  if (!m) {
+    if (trimmed.startsWith("=?base64?") && trimmed.endsWith("?=")) {
+      throw new HeaderMismatchError(`Header mismatch: ${header} is not valid base64`);
+    }
+    return trimmed;
+  }
+  const encoded = m[1]!;
+  if (encoded.length % 4 !== 0)
+    throw new HeaderMismatchError(`Header mismatch: ${header} is not valid base64`);
+  return Buffer.from(encoded, "base64").toString("utf8");
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(",") : value;
+}
+
+/**
+ * Check the headers a 2026-07-28 request must carry against its body:
+ * MCP-Protocol-Version, Mcp-Method, and Mcp-Name for named methods. -32020 on any problem.
+ */
+export function checkModernHeaders(
+  req: IncomingMessage,
+  message: JsonRpcRequest | JsonRpcNotification,
+): void {
+  const version = header(req, "mcp-protocol-version");
+  if (version === undefined)
+    throw new HeaderMismatchError("Header mismatch: missing required MCP-Protocol-Version header");
+  const meta = message.params["_meta"] as Record<string, unknown> | undefined;
+  const bodyVersion = meta?.[META.protocolVersion];
+  if (bodyVersion !== undefined && bodyVersion !== version.trim()) {
+    throw new HeaderMismatchError(
+      `Header mismatch: MCP-Protocol-Version header value '${version}' does not match body value '${String(bodyVersion)}'`,
+    );
+  }
+  const method = header(req, "mcp-method");
+  if (method === undefined)
+    throw new HeaderMismatchError("Header mismatch: missing required Mcp-Method header");
+  if (method.trim() !== message.method) {
+    throw new HeaderMismatchError(
+      `Header mismatch: Mcp-Method header value '${method}' does not match body value '${message.method}'`,
+    );
+  }
+  const field = NAMED[message.method];
+  if (!field) return;
+  const raw = header(req, "mcp-name");
+  if (raw === undefined)
+    throw new HeaderMismatchError("Header mismatch: missing required Mcp-Name header");
+  const name = decodeHeaderValue(raw, "Mcp-Name");
+  const expected = message.params[field];
+  if (name !== expected) {
+    throw new HeaderMismatchError(
+      `Header mismatch: Mcp-Name header value '${name}' does not match body value '${String(expected)}'`,
+    );
+  }
+}

@@ -1,0 +1,108 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Principal } from "../../engine/context.js";
+import type { Server } from "../../engine/server.js";
+import { InvalidRequestError, JsonRpcCode, toBerthError } from "../../errors.js";
+import type { ModernCodec } from "../../protocol/2026-07-28/codec.js";
+import { listen } from "../../protocol/2026-07-28/listen.js";
+import { type ClientMessage, errorResponse, type JsonRpcRequest } from "../../protocol/jsonrpc.js";
+import { checkModernHeaders } from "./modern-headers.js";
+import { Reply } from "./reply.js";
+import { writeAccepted, writeError } from "./respond.js";
+import { keepAlive, SSE_HEADERS, writeEvent } from "./sse.js";
+
+const STATUS_OF: Record<number, number> = {
+  [JsonRpcCode.MethodNotFound]: 404,
+  [JsonRpcCode.HeaderMismatch]: 400,
+  [JsonRpcCode.MissingRequiredClientCapability]: 400,
+  [JsonRpcCode.UnsupportedProtocolVersion]: 400,
+};
+
+/** Shared state of the 2026-07-28 side of the endpoint. */
+export interface ModernEndpoint {
+  readonly server: Server;
+  readonly codec: ModernCodec;
+  readonly keepAliveMs: number;
+  /** Open listen streams, ended gracefully on close. */
+  readonly listeners: Set<{ end(): void }>;
+}
+
+/** Serve one 2026-07-28 POST. */
+export async function serveModern(
+  endpoint: ModernEndpoint,
+  req: IncomingMessage,
+  res: ServerResponse,
+  incoming: ClientMessage,
+  principal: Principal,
+): Promise<void> {
+  if (incoming.kind === "response") {
+    throw new InvalidRequestError(
+      "Invalid request: clients do not send responses in protocol 2026-07-28",
+    );
+  }
+  checkModernHeaders(req, incoming.message);
+  if (incoming.kind === "notification") {
+    writeAccepted(res);
+    return;
+  }
+  const request = incoming.message;
+  if (request.method === "subscriptions/listen") {
+    openListen(endpoint, request, res);
+    return;
+  }
+  const controller = new AbortController();
+  const reply = new Reply(res);
+  const onClose = () => {
+    if (!reply.finished) controller.abort(new Error("Client disconnected"));
+  };
+  res.once("close", onClose);
+  const streams = (req.headers.accept ?? "").includes("text/event-stream");
+  const { response, status } = await endpoint.codec.handle(
+    request,
+    principal,
+    controller.signal,
+    streams ? (message) => reply.send(message) : undefined,
+  );
+  res.off("close", onClose);
+  if (controller.signal.aborted) return;
+  const code = response.error?.code;
+  reply.finish(
+    response as unknown as Record<string, unknown>,
+    code === undefined ? 200 : (STATUS_OF[code] ?? status),
+  );
+}
+
+function openListen(endpoint: ModernEndpoint, request: JsonRpcRequest, res: ServerResponse): void {
+  let started = false;
+  const send = (message: Record<string, unknown>) => {
+    if (!started) {
+      started = true;
+      res.writeHead(200, SSE_HEADERS);
+    }
+    writeEvent(res, message);
+  };
+  let subscription: ReturnType<typeof listen>;
+  try {
+    subscription = listen(endpoint.server, request, send);
+  } catch (error) {
+    const failure = toBerthError(error);
+    if (started) {
+      writeEvent(res, errorResponse(request.id, failure) as unknown as Record<string, unknown>);
+      res.end();
+    } else writeError(res, failure, request.id);
+    return;
+  }
+  const stopKeepAlive = keepAlive(res, endpoint.keepAliveMs);
+  const entry = {
+    end() {
+      stopKeepAlive();
+      subscription.end();
+      res.end();
+    },
+  };
+  endpoint.listeners.add(entry);
+  res.once("close", () => {
+    stopKeepAlive();
+    subscription.close();
+    endpoint.listeners.delete(entry);
+  });
+}

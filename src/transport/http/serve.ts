@@ -1,0 +1,92 @@
+import { createServer as createNodeServer, type Server as NodeServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Server } from "../../engine/server.js";
+import { createHttpEndpoint, type HttpEndpoint, type HttpEndpointOptions } from "./handler.js";
+import { isLoopback } from "./host-check.js";
+import { writeJson } from "./respond.js";
+
+/** Options of {@link serveHttp}. */
+export interface ServeHttpOptions extends Omit<HttpEndpointOptions, "bindHost"> {
+  /** Port to listen on (default 3000; 0 picks a free one). */
+  port?: number;
+  /** Interface to bind (default 127.0.0.1). */
+  host?: string;
+  /** Path of the MCP endpoint (default `/mcp`). */
+  path?: string;
+  /**
+   * Bind a non-loopback interface although no authorization protects the server.
+   * Off by default: exposing an unauthenticated server must be a deliberate choice.
+   */
+  allowUnauthenticatedRemote?: boolean;
+}
+
+/** A running HTTP server. */
+export interface RunningHttpServer {
+  /** The MCP endpoint URL. */
+  readonly url: URL;
+  /** The underlying `node:http` server. */
+  readonly http: NodeServer;
+  /** The endpoint's request listener. */
+  readonly endpoint: HttpEndpoint;
+  /** Stop accepting, end streams and sessions, and wait for the listener to close. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serve a server over Streamable HTTP on its own `node:http` listener.
+ *
+ * @example
+ * const running = await serveHttp(server, { port: 3000 });
+ * console.error(`MCP endpoint: ${running.url}`);
+ */
+export async function serveHttp(
+  server: Server,
+  options: ServeHttpOptions = {},
+): Promise<RunningHttpServer> {
+  const host = options.host ?? "127.0.0.1";
+  const path = options.path ?? "/mcp";
+  if (!isLoopback(host) && !options.allowUnauthenticatedRemote) {
+    throw new Error(
+      `Refusing to bind ${host} without authorization: anyone who can reach it could call every tool. ` +
+        "Bind 127.0.0.1, or pass allowUnauthenticatedRemote (--allow-unauthenticated) if that is really intended.",
+    );
+  }
+  const endpoint = createHttpEndpoint(server, { ...options, bindHost: host });
+  const http = createNodeServer((req, res) => {
+    const url = req.url ?? "/";
+    const query = url.indexOf("?");
+    const pathname = query < 0 ? url : url.slice(0, query);
+    if (pathname === path || pathname === `${path}/`) {
+      endpoint(req, res);
+      return;
+    }
+    req.resume();
+    writeJson(res, 404, {
+      error: "not_found",
+      message: `No MCP endpoint at ${pathname}; use ${path}`,
+    });
+  });
+  http.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(options.port ?? 3000, host, () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+  const address = http.address() as AddressInfo;
+  const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = new URL(`http://${shown}:${address.port}${path}`);
+  return {
+    url,
+    http,
+    endpoint,
+    close: () =>
+      new Promise<void>((resolve) => {
+        endpoint.close();
+        http.close(() => resolve());
+        http.closeIdleConnections();
+        setTimeout(() => http.closeAllConnections(), 2_000).unref();
+      }),
+  };
+}

@@ -1,0 +1,66 @@
+import type { LegacySession } from "../../protocol/2025-11-25/session.js";
+
+/** Options of the legacy session table. */
+export interface SessionTableOptions {
+  /** Close sessions idle for this long (default 30 minutes). */
+  idleMs?: number;
+  /** Refuse new sessions past this many (default 10,000). */
+  maxSessions?: number;
+}
+
+/** Legacy sessions by `Mcp-Session-Id`, closed when idle. */
+export class SessionTable {
+  readonly #sessions = new Map<string, LegacySession>();
+  readonly #idleMs: number;
+  /** The most sessions kept at once. */
+  readonly maxSessions: number;
+  readonly #sweeper: NodeJS.Timeout;
+
+  constructor(options: SessionTableOptions = {}) {
+    this.#idleMs = options.idleMs ?? 30 * 60_000;
+    this.maxSessions = options.maxSessions ?? 10_000;
+    this.#sweeper = setInterval(() => this.sweep(), Math.min(60_000, this.#idleMs)).unref();
+  }
+
+  /** Number of open sessions. */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /** Keep a new session. */
+  add(session: LegacySession): void {
+    if (session.id) this.#sessions.set(session.id, session);
+  }
+
+  /** The session with this id. */
+  get(id: string): LegacySession | undefined {
+    return this.#sessions.get(id);
+  }
+
+  /** Close and forget a session; false if unknown. */
+  delete(id: string): boolean {
+    const session = this.#sessions.get(id);
+    if (!session) return false;
+    session.close();
+    return this.#sessions.delete(id);
+  }
+
+  /** Close sessions idle past the limit with nothing in flight and no open stream. */
+  sweep(now = Date.now()): void {
+    for (const [id, session] of this.#sessions) {
+      if (
+        now - session.lastSeen > this.#idleMs &&
+        session.inFlight.size === 0 &&
+        !session.unsolicited
+      ) {
+        this.delete(id);
+      }
+    }
+  }
+
+  /** Close every session and stop sweeping. */
+  close(): void {
+    clearInterval(this.#sweeper);
+    for (const id of [...this.#sessions.keys()]) this.delete(id);
+  }
+}

@@ -1,0 +1,178 @@
+import type { Readable, Writable } from "node:stream";
+import { ANONYMOUS } from "../../engine/context.js";
+import type { Server } from "../../engine/server.js";
+import type { JsonObject } from "../../engine/types.js";
+import { InvalidRequestError, ParseError, toBerthError } from "../../errors.js";
+import { LegacyCodec } from "../../protocol/2025-11-25/codec.js";
+import { LegacySession } from "../../protocol/2025-11-25/session.js";
+import { ModernCodec, type ModernCodecOptions } from "../../protocol/2026-07-28/codec.js";
+import { listen, type Subscription } from "../../protocol/2026-07-28/listen.js";
+import {
+  type ClientMessage,
+  errorResponse,
+  idOf,
+  parseMessage,
+  type RequestId,
+} from "../../protocol/jsonrpc.js";
+import { LEGACY_VERSIONS, META } from "../../protocol/versions.js";
+
+/** Options of {@link serveStdio}. */
+export interface StdioOptions extends ModernCodecOptions {
+  /** Where messages come from (default `process.stdin`). */
+  input?: Readable;
+  /** Where messages go (default `process.stdout`); nothing else is ever written there. */
+  output?: Writable;
+  /** Longest accepted line, in bytes (default 4 MiB). */
+  maxLineBytes?: number;
+}
+
+/** A server running on stdio. */
+export interface StdioConnection {
+  /** Resolves when input ended and every in-flight request finished. */
+  readonly closed: Promise<void>;
+  /** Stop reading, cancel in-flight work and end subscriptions. */
+  close(): void;
+}
+
+/**
+ * Serve a server over stdio: newline-delimited JSON-RPC, both protocol eras. Logs belong on
+ * stderr; stdout carries only protocol messages.
+ *
+ * @example
+ * const connection = serveStdio(server);
+ * await connection.closed;
+ */
+export function serveStdio(server: Server, options: StdioOptions = {}): StdioConnection {
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stdout;
+  const maxLine = options.maxLineBytes ?? 4 * 1024 * 1024;
+  const modern = new ModernCodec(server, options);
+  const legacy = new LegacyCodec(server);
+  const write = (message: unknown) => {
+    if (!output.writableEnded) output.write(`${JSON.stringify(message)}\n`);
+  };
+  let session: LegacySession | undefined;
+  const inFlight = new Map<RequestId, AbortController>();
+  const subscriptions = new Map<RequestId, Subscription>();
+  const running = new Set<Promise<void>>();
+
+  const legacySession = (): LegacySession => {
+    if (!session) {
+      session = new LegacySession(LEGACY_VERSIONS[0], false);
+      session.unsolicited = write;
+      session.watch((listener) => server.onChange(listener));
+    }
+    return session;
+  };
+
+  async function handle(incoming: ClientMessage): Promise<void> {
+    if (incoming.kind === "response") {
+      legacy.outbound.resolve(incoming.message);
+      return;
+    }
+    const { method, params } = incoming.message;
+    const meta = params["_meta"] as JsonObject | undefined;
+    const isModern =
+      method === "server/discover" || (meta !== undefined && META.protocolVersion in meta);
+    if (incoming.kind === "notification") {
+      if (method === "notifications/cancelled") {
+        const id = params["requestId"] as RequestId;
+        inFlight.get(id)?.abort(new Error("Cancelled by client"));
+        subscriptions.get(id)?.close();
+        subscriptions.delete(id);
+      }
+      if (!isModern) legacy.notify(legacySession(), incoming.message);
+      return;
+    }
+    const request = incoming.message;
+    if (isModern && method === "subscriptions/listen") {
+      subscriptions.set(request.id, listen(server, request, write));
+      return;
+    }
+    if (!isModern && method === "initialize") {
+      session?.close();
+      const opened = legacy.initialize(request, false);
+      session = opened.session;
+      session.unsolicited = write;
+      write(opened.response);
+      return;
+    }
+    const controller = new AbortController();
+    inFlight.set(request.id, controller);
+    try {
+      const response = isModern
+        ? (await modern.handle(request, ANONYMOUS, controller.signal, write)).response
+        : await legacy.handle(legacySession(), request, ANONYMOUS, controller.signal, write);
+      if (response && !controller.signal.aborted) write(response);
+    } finally {
+      inFlight.delete(request.id);
+    }
+  }
+
+  function onLine(line: string): void {
+    if (line.trim() === "") return;
+    let raw: unknown;
+    try {
+      try {
+        raw = JSON.parse(line);
+      } catch (error) {
+        throw new ParseError("Parse error: the line is not valid JSON", { cause: error });
+      }
+      if (Array.isArray(raw))
+        throw new InvalidRequestError("Invalid request: JSON-RPC batches are not supported");
+      const task = handle(parseMessage(raw)).catch((error) =>
+        write(errorResponse(idOf(raw), toBerthError(error))),
+      );
+      running.add(task);
+      task.finally(() => running.delete(task));
+    } catch (error) {
+      write(errorResponse(idOf(raw), toBerthError(error)));
+    }
+  }
+
+  let buffer = "";
+  let resolveClosed: () => void;
+  const closed = new Promise<void>((resolve) => {
+    resolveClosed = resolve;
+  });
+  const finish = async () => {
+    input.off("data", onData);
+    for (const subscription of subscriptions.values()) subscription.end();
+    subscriptions.clear();
+    await Promise.allSettled([...running]);
+    session?.close();
+    resolveClosed();
+  };
+  const onData = (chunk: Buffer | string) => {
+    buffer += chunk.toString();
+    let newline = buffer.indexOf("\n");
+    while (newline >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      onLine(line);
+      newline = buffer.indexOf("\n");
+    }
+    if (Buffer.byteLength(buffer) > maxLine) {
+      buffer = "";
+      write(
+        errorResponse(
+          null,
+          new InvalidRequestError(`Invalid request: message longer than ${maxLine} bytes`),
+        ),
+      );
+    }
+  };
+  input.on("data", onData);
+  input.once("end", () => {
+    if (buffer.trim()) onLine(buffer);
+    buffer = "";
+    void finish();
+  });
+  return {
+    closed,
+    close() {
+      for (const controller of inFlight.values()) controller.abort(new Error("Server closing"));
+      void finish();
+    },
+  };
+}
