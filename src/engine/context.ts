@@ -34,12 +34,24 @@ export const ANONYMOUS: Principal = Object.freeze({ scopes: Object.freeze([]), v
 export interface RequestChannel {
   /** Send a notification tied to this request (progress, log message). */
   notify(method: string, params: JsonObject): void;
-  /** Ask the client something (elicitation, sampling, roots) and wait for its answer. */
-  request(method: string, params: JsonObject): Promise<unknown>;
+  /**
+   * Ask the client something (elicitation, sampling, roots) and wait for its answer.
+   * `key` names the input request in 2026-07-28 multi-round-trip results.
+   */
+  request(method: string, params: JsonObject, key?: string): Promise<unknown>;
   /** Minimum level of log messages the client wants, or `undefined` for none set. */
   readonly logLevel: LogLevel | undefined;
   /** Capabilities the client declared. */
   readonly clientCapabilities: JsonObject;
+}
+
+/** Options of a request for client input. */
+export interface InputRequestOptions {
+  /**
+   * Name of this input request in a 2026-07-28 `input_required` result (default: the
+   * capability and a counter, such as `elicitation-1`). Must be unique within the request.
+   */
+  key?: string;
 }
 
 /** Per-request logger whose messages reach the client as notifications/message. */
@@ -68,16 +80,21 @@ export interface HandlerContext {
   readonly requestId: string | number | undefined;
   /** The request's `_meta`, as sent. */
   readonly meta: JsonObject;
+  /** Capabilities the client declared (for this request in 2026-07-28, for the session before). */
+  readonly clientCapabilities: JsonObject;
   /** Report progress; a no-op when the client did not ask for progress. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
   /** Log to the client at the given level (filtered by the level the client set). */
   readonly log: RequestLogger;
   /** Ask the user for input through the client. Works in every protocol era. */
-  elicit(params: ElicitParams | ElicitUrlParams): Promise<ElicitResult>;
+  elicit(
+    params: ElicitParams | ElicitUrlParams,
+    options?: InputRequestOptions,
+  ): Promise<ElicitResult>;
   /** Ask the client's model for a completion. Works in every protocol era. */
-  sample(params: CreateMessageParams): Promise<CreateMessageResult>;
+  sample(params: CreateMessageParams, options?: InputRequestOptions): Promise<CreateMessageResult>;
   /** Ask the client for its roots. */
-  listRoots(): Promise<ListRootsResult>;
+  listRoots(options?: InputRequestOptions): Promise<ListRootsResult>;
 }
 
 /** Build the context handed to a handler. */
@@ -106,6 +123,7 @@ export function createContext(
     signal,
     requestId,
     meta,
+    clientCapabilities: channel.clientCapabilities,
     log,
     async progress(progress, total, message) {
       if (token === undefined || signal.aborted) return;
@@ -114,20 +132,20 @@ export function createContext(
       if (message !== undefined) params["message"] = message;
       channel.notify("notifications/progress", params);
     },
-    async elicit(params) {
-      return (await channel.request(
-        "elicitation/create",
-        params as unknown as JsonObject,
-      )) as ElicitResult;
+    elicit(params, options) {
+      const p = params as unknown as JsonObject;
+      return channel.request("elicitation/create", p, options?.key) as Promise<ElicitResult>;
     },
-    async sample(params) {
-      return (await channel.request(
+    sample(params, options) {
+      const p = params as unknown as JsonObject;
+      return channel.request(
         "sampling/createMessage",
-        params as unknown as JsonObject,
-      )) as CreateMessageResult;
+        p,
+        options?.key,
+      ) as Promise<CreateMessageResult>;
     },
-    async listRoots() {
-      return (await channel.request("roots/list", {})) as ListRootsResult;
+    listRoots(options) {
+      return channel.request("roots/list", {}, options?.key) as Promise<ListRootsResult>;
     },
   };
 }

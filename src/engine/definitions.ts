@@ -12,8 +12,11 @@ import type {
   ToolAnnotations,
 } from "./types.js";
 
-/** What a tool handler may return: a full result, content blocks, a string, or structured data. */
-export type ToolReturn = CallToolResult | ContentBlock | ContentBlock[] | string | JsonObject;
+/**
+ * What a tool handler may return: a full result, content blocks or a string. Tools with an
+ * output schema may also return the structured data itself.
+ */
+export type ToolReturn = CallToolResult | ContentBlock | ContentBlock[] | string;
 
 /** How a tool is described to clients. */
 export interface ToolConfig<
@@ -31,13 +34,14 @@ export interface ToolConfig<
   _meta?: JsonObject;
 }
 
+/** The arguments a tool handler receives for an input schema. */
+export type ArgsOf<In> = In extends SchemaInput ? Infer<In> : Record<string, never>;
+
 /** A tool handler. Throwing yields an `isError: true` result carrying the message. */
-export type ToolHandler<In, Out> = (
-  args: In extends SchemaInput ? Infer<In> : Record<string, never>,
+export type ToolHandler<In, Return = ToolReturn> = (
+  args: ArgsOf<In>,
   ctx: HandlerContext,
-) =>
-  | Promise<Out extends SchemaInput ? CallToolResult | Infer<Out> : ToolReturn>
-  | (Out extends SchemaInput ? CallToolResult | Infer<Out> : ToolReturn);
+) => Return | Promise<Return>;
 
 /** Completion callback: the values a variable or argument may take, given what is typed so far. */
 export type Completer = (

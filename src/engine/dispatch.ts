@@ -7,7 +7,7 @@ import {
 } from "../errors.js";
 import type { HandlerContext } from "./context.js";
 import type { Completer, ToolReturn } from "./definitions.js";
-import { InputRequiredSignal } from "./input-required.js";
+import { InputRequiredSignal, InvalidInputResponseError } from "./input-required.js";
 import { toCallToolResult, toGetPromptResult, toReadResourceResult } from "./normalize.js";
 import type { Server } from "./server.js";
 import type { CallToolResult, JsonObject } from "./types.js";
@@ -76,6 +76,7 @@ function listed(
 function isControl(error: unknown, ctx: HandlerContext): boolean {
   return (
     error instanceof InputRequiredSignal ||
+    error instanceof InvalidInputResponseError ||
     error instanceof MissingClientCapabilityError ||
     error instanceof CancelledError ||
     ctx.signal.aborted

@@ -1,3 +1,4 @@
+import { InvalidParamsError } from "../errors.js";
 import type { JsonObject } from "./types.js";
 
 /**
@@ -15,3 +16,36 @@ export class InputRequiredSignal extends Error {
     this.inputRequests = inputRequests;
   }
 }
+
+const ELICIT_ACTIONS = new Set(["accept", "decline", "cancel"]);
+
+/**
+ * Check the shape of a client's answer to an input request before a handler sees it;
+ * throws {@link InvalidParamsError} (a protocol error, never a tool error).
+ */
+export function checkInputResponse(method: string, key: string, value: unknown): void {
+  const where = `inputResponses.${key}`;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidInputResponseError(`Parameter '${where}' must be an object`);
+  }
+  const answer = value as JsonObject;
+  if (method === "elicitation/create" && !ELICIT_ACTIONS.has(answer["action"] as string)) {
+    throw new InvalidInputResponseError(
+      `Parameter '${where}.action' must be accept, decline or cancel`,
+    );
+  }
+  if (
+    method === "sampling/createMessage" &&
+    (typeof answer["content"] !== "object" || answer["content"] === null)
+  ) {
+    throw new InvalidInputResponseError(
+      `Parameter '${where}.content' must be the sampled message content`,
+    );
+  }
+  if (method === "roots/list" && !Array.isArray(answer["roots"])) {
+    throw new InvalidInputResponseError(`Parameter '${where}.roots' must be an array`);
+  }
+}
+
+/** A client's answer to an input request is malformed (-32602). */
+export class InvalidInputResponseError extends InvalidParamsError {}

@@ -1,5 +1,5 @@
 import { InternalError } from "../errors.js";
-import type { PromptReturn, ResourceReturn, ToolReturn } from "./definitions.js";
+import type { PromptReturn, ResourceReturn } from "./definitions.js";
 import type { CompiledSchema } from "./schema.js";
 import type {
   CallToolResult,
@@ -22,12 +22,12 @@ function isContentBlock(value: unknown): value is ContentBlock {
 
 /** Turn whatever a tool handler returned into a CallToolResult. */
 export function toCallToolResult(
-  value: ToolReturn | undefined,
+  value: unknown,
   output: CompiledSchema | undefined,
 ): CallToolResult {
   if (typeof value === "string") return { content: [{ type: "text", text: value }] };
   if (value === undefined || value === null) return { content: [] };
-  if (Array.isArray(value)) return { content: value };
+  if (Array.isArray(value)) return { content: value as ContentBlock[] };
   if (isContentBlock(value)) return { content: [value] };
   if (Array.isArray((value as CallToolResult).content)) {
     const result = value as CallToolResult;
@@ -42,6 +42,7 @@ export function toCallToolResult(
     return result;
   }
   // Plain data: structured content, mirrored as JSON text for clients that read only text.
+  if (typeof value !== "object") return { content: [{ type: "text", text: String(value) }] };
   const data = value as JsonObject;
   if (output) output.validate(data, "structuredContent");
   return { content: [{ type: "text", text: JSON.stringify(data) }], structuredContent: data };

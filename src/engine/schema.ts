@@ -1,3 +1,4 @@
+import { Validator } from "@cfworker/json-schema";
 import { z } from "zod";
 import { InvalidParamsError } from "../errors.js";
 
@@ -63,34 +64,24 @@ function describeIssues(issues: ReadonlyArray<StandardIssue>, what: string): str
 
 /**
  * Compile a schema once: zod v4 and other Standard Schemas with a JSON Schema export,
- * or plain JSON Schema (converted to a zod validator).
+ * or plain JSON Schema 2020-12 (or draft-07, when its `$schema` says so).
  */
 export function compileSchema(schema: SchemaInput, role: "input" | "output"): CompiledSchema {
-  let standard: StandardSchemaV1;
+  if (!isStandard(schema)) return compileJsonSchema(schema, role);
+  const exported = schema["~standard"].jsonSchema;
   let jsonSchema: JsonSchema;
-  if (isStandard(schema)) {
-    standard = schema;
-    const exported = schema["~standard"].jsonSchema;
-    if (exported) {
-      jsonSchema = exported[role]({ target: "draft-2020-12" });
-    } else if (schema instanceof z.ZodType) {
-      jsonSchema = z.toJSONSchema(schema, { target: "draft-2020-12", io: role });
-    } else {
-      throw new TypeError(
-        `The ${schema["~standard"].vendor} schema cannot describe itself as JSON Schema; pass a plain JSON Schema instead`,
-      );
-    }
+  if (exported) {
+    jsonSchema = exported[role]({ target: "draft-2020-12" });
+  } else if (schema instanceof z.ZodType) {
+    jsonSchema = z.toJSONSchema(schema, { target: "draft-2020-12", io: role });
   } else {
-    jsonSchema = schema;
-    standard = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
-  }
-  const { $schema: _ignored, ...listed } = jsonSchema as Record<string, unknown>;
-  if (listed["type"] !== "object") {
     throw new TypeError(
-      `A ${role} schema must describe an object (got type ${JSON.stringify(listed["type"])})`,
+      `The ${schema["~standard"].vendor} schema cannot describe itself as JSON Schema; pass a plain JSON Schema instead`,
     );
   }
-  const validate = standard["~standard"].validate;
+  const { $schema: _dialect, ...listed } = jsonSchema as Record<string, unknown>;
+  assertObjectSchema(listed, role);
+  const validate = schema["~standard"].validate;
   return {
     jsonSchema: listed,
     validate(value, what) {
@@ -100,6 +91,51 @@ export function compileSchema(schema: SchemaInput, role: "input" | "output"): Co
       }
       if (result.issues) throw new InvalidParamsError(describeIssues(result.issues, what));
       return result.value;
+    },
+  };
+}
+
+function assertObjectSchema(schema: JsonSchema, role: string): void {
+  if (schema["type"] !== "object") {
+    throw new TypeError(
+      `A ${role} schema must describe an object (got type ${JSON.stringify(schema["type"])})`,
+    );
+  }
+}
+
+/** Keywords whose errors only say that a nested keyword failed. */
+const WRAPPERS = new Set([
+  "properties",
+  "allOf",
+  "anyOf",
+  "oneOf",
+  "if",
+  "then",
+  "else",
+  "$ref",
+  "items",
+  "prefixItems",
+]);
+
+/** A plain JSON Schema, validated with a full JSON Schema 2020-12 validator. */
+function compileJsonSchema(schema: JsonSchema, role: "input" | "output"): CompiledSchema {
+  assertObjectSchema(schema, role);
+  const draft = String(schema["$schema"] ?? "").includes("draft-07") ? "7" : "2020-12";
+  const validator = new Validator(schema as Record<string, unknown> as never, draft, false);
+  return {
+    jsonSchema: schema,
+    validate(value, what) {
+      const result = validator.validate(value);
+      if (result.valid) return value;
+      const specific = result.errors.filter((e) => !WRAPPERS.has(e.keyword));
+      const message = (specific.length > 0 ? specific : result.errors)
+        .slice(0, 3)
+        .map((e) => {
+          const path = e.instanceLocation.replace(/^#\/?/, "").replaceAll("/", ".");
+          return path ? `${what} '${path}': ${e.error}` : `${what}: ${e.error}`;
+        })
+        .join("; ");
+      throw new InvalidParamsError(message);
     },
   };
 }

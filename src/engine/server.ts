@@ -15,11 +15,13 @@ import type {
   ResourceTemplateHandler,
   ToolConfig,
   ToolHandler,
+  ToolReturn,
 } from "./definitions.js";
 import {
   type CompiledSchema,
   compileSchema,
   EMPTY_OBJECT_SCHEMA,
+  type Infer,
   type SchemaInput,
 } from "./schema.js";
 import type { Icon, Implementation, JsonObject } from "./types.js";
@@ -144,10 +146,21 @@ export class Server {
    * Returning a string, content blocks, a full result or (with an output schema) structured
    * data are all accepted.
    */
-  tool<
-    In extends SchemaInput | undefined = undefined,
-    Out extends SchemaInput | undefined = undefined,
-  >(name: string, config: ToolConfig<In, Out>, handler: ToolHandler<In, Out>): Registration {
+  tool<In extends SchemaInput | undefined = undefined>(
+    name: string,
+    config: ToolConfig<In> & { output?: undefined },
+    handler: ToolHandler<In>,
+  ): Registration;
+  tool<In extends SchemaInput | undefined, Out extends SchemaInput>(
+    name: string,
+    config: ToolConfig<In, Out> & { output: Out },
+    handler: ToolHandler<In, ToolReturn | Infer<Out>>,
+  ): Registration;
+  tool(
+    name: string,
+    config: ToolConfig<SchemaInput | undefined, SchemaInput | undefined>,
+    handler: ToolHandler<unknown, unknown>,
+  ): Registration {
     if (!NAME.test(name))
       throw new TypeError(`Tool name '${name}' must be 1-128 characters of A-Z a-z 0-9 _ - . /`);
     if (this.#tools.has(name)) throw new TypeError(`Tool '${name}' is already registered`);
@@ -158,13 +171,7 @@ export class Server {
     if (output) listing["outputSchema"] = output.jsonSchema;
     if (config.annotations) listing["annotations"] = config.annotations;
     if (_meta) listing["_meta"] = _meta;
-    this.#tools.set(name, {
-      name,
-      listing,
-      input,
-      output,
-      handler: handler as ToolHandler<unknown, unknown>,
-    });
+    this.#tools.set(name, { name, listing, input, output, handler });
     this.#toolList = undefined;
     this.#emit({ kind: "tools" });
     return {
@@ -245,10 +252,21 @@ export class Server {
    * Register an MCP App: a tool whose `_meta.ui.resourceUri` points at a `ui://` resource
    * served as `text/html;profile=mcp-app`.
    */
-  app<
-    In extends SchemaInput | undefined = undefined,
-    Out extends SchemaInput | undefined = undefined,
-  >(name: string, config: AppConfig<In, Out>, handler: ToolHandler<In, Out>): Registration {
+  app<In extends SchemaInput | undefined = undefined>(
+    name: string,
+    config: AppConfig<In> & { output?: undefined },
+    handler: ToolHandler<In>,
+  ): Registration;
+  app<In extends SchemaInput | undefined, Out extends SchemaInput>(
+    name: string,
+    config: AppConfig<In, Out> & { output: Out },
+    handler: ToolHandler<In, ToolReturn | Infer<Out>>,
+  ): Registration;
+  app(
+    name: string,
+    config: AppConfig<SchemaInput | undefined, SchemaInput | undefined>,
+    handler: ToolHandler<unknown, unknown>,
+  ): Registration {
     const uri = config.uri ?? `ui://${this.info.name}/${name}`;
     if (!uri.startsWith("ui://"))
       throw new TypeError(`An app view URI must start with ui:// (got ${uri})`);
@@ -266,7 +284,11 @@ export class Server {
     );
     const meta = config._meta ?? {};
     const uiMeta = { ...((meta["ui"] as JsonObject | undefined) ?? {}), resourceUri: uri };
-    const tool = this.tool(name, { ...toolConfig, _meta: { ...meta, ui: uiMeta } }, handler);
+    const tool = this.tool(
+      name,
+      { ...toolConfig, _meta: { ...meta, ui: uiMeta } } as ToolConfig,
+      handler as ToolHandler<undefined>,
+    );
     return {
       remove() {
         tool.remove();

@@ -94,7 +94,8 @@ export class LegacyCodec {
     session.inFlight.set(request.id, controller);
     try {
       const result = await this.#answer(session, request, principal, controller.signal, send);
-      return resultResponse(request.id, result);
+      // A cancelled request gets no response, even when its handler returned normally.
+      return controller.signal.aborted ? undefined : resultResponse(request.id, result);
     } catch (error) {
       if (controller.signal.aborted || error instanceof CancelledError) return undefined;
       return errorResponse(request.id, toBerthError(error));

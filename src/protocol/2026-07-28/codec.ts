@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { HandlerContext, Principal, RequestChannel } from "../../engine/context.js";
 import { dispatch, ENGINE_METHODS } from "../../engine/dispatch.js";
-import { InputRequiredSignal } from "../../engine/input-required.js";
+import { checkInputResponse, InputRequiredSignal } from "../../engine/input-required.js";
 import type { Server } from "../../engine/server.js";
 import { type JsonObject, LOG_LEVELS, type LogLevel } from "../../engine/types.js";
 import {
@@ -114,7 +114,7 @@ export class ModernCodec {
   discover(): JsonObject {
     const result: JsonObject = {
       resultType: "complete",
-      supportedVersions: [MODERN_VERSION],
+      supportedVersions: SUPPORTED_VERSIONS,
       capabilities: this.#server.capabilities(),
     };
     if (this.#server.options.instructions)
@@ -196,7 +196,7 @@ export class ModernCodec {
       logLevel: meta.logLevel,
       clientCapabilities: meta.clientCapabilities,
       notify: send ? (m, p) => send({ jsonrpc: "2.0", method: m, params: p }) : () => {},
-      request: (inputMethod, inputParams) => {
+      request: (inputMethod, inputParams, chosenKey) => {
         const capability = CAPABILITY_OF[inputMethod] ?? inputMethod;
         if (!multiRound)
           return Promise.reject(
@@ -206,8 +206,15 @@ export class ModernCodec {
           return Promise.reject(new MissingClientCapabilityError(capability));
         }
         counters[capability] = (counters[capability] ?? 0) + 1;
-        const key = `${capability}-${counters[capability]}`;
-        if (key in answers) return Promise.resolve(answers[key]);
+        const key = chosenKey ?? `${capability}-${counters[capability]}`;
+        if (key in answers) {
+          try {
+            checkInputResponse(inputMethod, key, answers[key]);
+          } catch (error) {
+            return Promise.reject(error);
+          }
+          return Promise.resolve(answers[key]);
+        }
         pending[key] = { method: inputMethod, params: inputParams };
         return Promise.reject(new InputRequiredSignal(pending));
       },

@@ -98,10 +98,5 @@ export function collectAnswers(
       "Parameter 'inputResponses' must be an object keyed by input request id",
     );
   }
-  for (const [key, value] of Object.entries(responses as JsonObject)) {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw new InvalidParamsError(`Parameter 'inputResponses.${key}' must be an object`);
-    }
-  }
   return { ...previous, ...(responses as JsonObject) };
 }

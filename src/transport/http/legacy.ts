@@ -119,12 +119,7 @@ export async function serveLegacy(
       reply.send(m),
     );
     if (response) reply.finish(response as unknown as Record<string, unknown>);
-    else if (!reply.finished)
-      reply.finish({
-        jsonrpc: "2.0",
-        id: request.id,
-        error: { code: -32800, message: "Request cancelled" },
-      });
+    else reply.abandon();
   } finally {
     res.off("close", onClose);
     endpoint.running.delete(streamId);

@@ -58,7 +58,8 @@ export function checkModernHeaders(
     );
   }
   const field = NAMED[message.method];
-  if (!field) return;
+  // Without the body field the request is malformed; the codec reports it as -32602 naming it.
+  if (!field || message.params[field] === undefined) return;
   const raw = header(req, "mcp-name");
   if (raw === undefined)
     throw new HeaderMismatchError("Header mismatch: missing required Mcp-Name header");

@@ -72,6 +72,18 @@ export class Reply {
     });
   }
 
+  /** End without a final response (the request was cancelled): close the stream quietly. */
+  abandon(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#startStream();
+    this.#queue = this.#queue.then(() => {
+      this.#res?.end();
+      const store = this.#options.store;
+      store?.events.forget?.(store.streamId);
+    });
+  }
+
   /** Attach a resumed connection (GET with Last-Event-ID) to this still-running stream. */
   attach(res: ServerResponse): void {
     this.#res = res;
