@@ -80,6 +80,21 @@ export function registerContentTools(server: Server): void {
   );
 
   server.tool(
+    "test_header_param",
+    {
+      description: "Mirrors its region argument into the Mcp-Param-Region header",
+      input: {
+        type: "object",
+        properties: {
+          region: { type: "string", description: "Where to run", "x-mcp-header": "Region" },
+        },
+        required: ["region"],
+      },
+    },
+    (args) => `Region: ${String(args["region"])}`,
+  );
+
+  server.tool(
     "json_schema_2020_12_tool",
     {
       description: "Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)",

@@ -17,6 +17,7 @@ import type {
   ToolHandler,
   ToolReturn,
 } from "./definitions.js";
+import { findHeaderParams, type HeaderParam } from "./header-params.js";
 import {
   type CompiledSchema,
   compileSchema,
@@ -49,6 +50,8 @@ export interface RegisteredTool {
   readonly listing: JsonObject;
   readonly input: CompiledSchema;
   readonly output: CompiledSchema | undefined;
+  /** Arguments mirrored into `Mcp-Param-*` headers on HTTP. */
+  readonly headerParams: readonly HeaderParam[];
   readonly handler: ToolHandler<unknown, unknown>;
 }
 
@@ -171,7 +174,8 @@ export class Server {
     if (output) listing["outputSchema"] = output.jsonSchema;
     if (config.annotations) listing["annotations"] = config.annotations;
     if (_meta) listing["_meta"] = _meta;
-    this.#tools.set(name, { name, listing, input, output, handler });
+    const headerParams = findHeaderParams(input.jsonSchema, name);
+    this.#tools.set(name, { name, listing, input, output, headerParams, handler });
     this.#toolList = undefined;
     this.#emit({ kind: "tools" });
     return {

@@ -268,6 +268,42 @@ describe("2026-07-28 request validation", () => {
     expect(body.result.content[0].text).toBe("hi");
   });
 
+  it("checks Mcp-Param headers against x-mcp-header arguments", async () => {
+    const call = (args: Record<string, unknown>, headers: Record<string, string>) =>
+      http.modern("tools/call", { name: "regional", arguments: args }, { headers });
+    const ok = await call(
+      { region: "eu-west", shards: 42 },
+      { "mcp-param-region": "eu-west", "mcp-param-shards": "42.0" },
+    );
+    expect(ok.body.result.content[0].text).toBe("eu-west:42");
+    const encoded = await call(
+      { region: "Zürich" },
+      { "mcp-param-region": `=?base64?${Buffer.from("Zürich").toString("base64")}?=` },
+    );
+    expect(encoded.body.result.content[0].text).toBe("Zürich:1");
+    const literal = await call({ region: "SGVsbG8=" }, { "mcp-param-region": "SGVsbG8=" });
+    expect(literal.body.result.content[0].text).toBe("SGVsbG8=:1");
+    for (const [args, headers] of [
+      [{ region: "eu-west" }, {}],
+      [{ region: "eu-west" }, { "mcp-param-region": "us-east" }],
+      [{ region: "Hello" }, { "mcp-param-region": "=?base64?SGVsbG8?=" }],
+      [{ region: "Hello" }, { "mcp-param-region": "=?base64?SGVs!!!bG8=?=" }],
+      [
+        { region: "eu", shards: 3 },
+        { "mcp-param-region": "eu", "mcp-param-shards": "4" },
+      ],
+      [
+        { region: "eu", dryRun: true },
+        { "mcp-param-region": "eu", "mcp-param-dry-run": "True" },
+      ],
+      [{ region: "eu" }, { "mcp-param-region": "eu", "mcp-param-shards": "4" }],
+    ] as const) {
+      const { status, body } = await call(args, headers);
+      expect(status).toBe(400);
+      expect(body.error.code).toBe(-32020);
+    }
+  });
+
   it("answers an unknown method with -32601 and 404", async () => {
     const { status, body } = await http.modern("ping");
     expect(status).toBe(404);

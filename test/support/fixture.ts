@@ -27,6 +27,18 @@ export function fixtureServer(options: { pageSize?: number } = {}) {
     },
     (args) => ({ sum: (args["a"] as number) + (args["b"] as number) }),
   );
+  server.tool(
+    "regional",
+    {
+      description: "Mirrors arguments into Mcp-Param headers",
+      input: z.object({
+        region: z.string().meta({ "x-mcp-header": "Region" }),
+        shards: z.number().int().optional().meta({ "x-mcp-header": "Shards" }),
+        dryRun: z.boolean().optional().meta({ "x-mcp-header": "Dry-Run" }),
+      }),
+    },
+    ({ region, shards }) => `${region}:${shards ?? 1}`,
+  );
   server.tool("fail", { description: "Always fails" }, () => {
     throw new Error("the tool broke on purpose");
   });

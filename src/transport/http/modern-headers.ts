@@ -1,4 +1,6 @@
 import type { IncomingMessage } from "node:http";
+import { type HeaderParam, valueAt } from "../../engine/header-params.js";
+import type { Server } from "../../engine/server.js";
 import { HeaderMismatchError } from "../../errors.js";
 import type { JsonRpcNotification, JsonRpcRequest } from "../../protocol/jsonrpc.js";
 import { META } from "../../protocol/versions.js";
@@ -38,6 +40,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
 export function checkModernHeaders(
   req: IncomingMessage,
   message: JsonRpcRequest | JsonRpcNotification,
+  server: Server,
 ): void {
   const version = header(req, "mcp-protocol-version");
   if (version === undefined)
@@ -69,5 +72,45 @@ export function checkModernHeaders(
     throw new HeaderMismatchError(
       `Header mismatch: Mcp-Name header value '${name}' does not match body value '${String(expected)}'`,
     );
+  }
+  if (message.method === "tools/call") {
+    const params = server.getTool(name)?.headerParams;
+    if (params && params.length > 0) checkParamHeaders(req, params, message.params["arguments"]);
+  }
+}
+
+/** Header values may hold visible ASCII, space and tab only. */
+const SAFE_VALUE = /^[\t\x20-\x7e]*$/;
+
+function checkParamHeaders(
+  req: IncomingMessage,
+  params: readonly HeaderParam[],
+  args: unknown,
+): void {
+  for (const param of params) {
+    const raw = header(req, param.header);
+    const value = valueAt(args, param.path);
+    const label = `Mcp-Param-${param.name}`;
+    if (value === undefined || value === null) {
+      if (raw !== undefined)
+        throw new HeaderMismatchError(
+          `Header mismatch: ${label} is set but the argument is absent`,
+        );
+      continue;
+    }
+    if (raw === undefined)
+      throw new HeaderMismatchError(`Header mismatch: missing required ${label} header`);
+    if (!SAFE_VALUE.test(raw))
+      throw new HeaderMismatchError(`Header mismatch: ${label} contains invalid characters`);
+    const decoded = decodeHeaderValue(raw, label);
+    const matches =
+      param.type === "integer"
+        ? decoded.trim() !== "" && Number(decoded) === value
+        : decoded === String(value);
+    if (!matches) {
+      throw new HeaderMismatchError(
+        `Header mismatch: ${label} header value '${decoded}' does not match body value '${String(value)}'`,
+      );
+    }
   }
 }

@@ -39,7 +39,7 @@ export async function serveModern(
       "Invalid request: clients do not send responses in protocol 2026-07-28",
     );
   }
-  checkModernHeaders(req, incoming.message);
+  checkModernHeaders(req, incoming.message, endpoint.server);
   if (incoming.kind === "notification") {
     writeAccepted(res);
     return;
