@@ -114,6 +114,28 @@ describe("stdio", () => {
     expect(c.received.some((m) => m.id === 5)).toBe(false);
   });
 
+  it("multiplexes subscriptions/listen by subscription id and ends them with a result on EOF", async () => {
+    const c = connect();
+    c.send({
+      jsonrpc: "2.0",
+      id: "sub",
+      method: "subscriptions/listen",
+      params: { _meta: modernMeta(), notifications: { toolsListChanged: true } },
+    });
+    const ack = await c.until((m) => m.method === "notifications/subscriptions/acknowledged");
+    expect(ack.params._meta["io.modelcontextprotocol/subscriptionId"]).toBe("sub");
+    c.send({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "echo", arguments: { text: "x" }, _meta: modernMeta() },
+    });
+    await c.response(1);
+    c.end();
+    await c.connection.closed;
+    expect(c.received.at(-1)).toMatchObject({ id: "sub", result: { resultType: "complete" } });
+  });
+
   it("answers bad lines with errors and keeps serving", async () => {
     const c = connect();
     c.send("{not json");
