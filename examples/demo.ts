@@ -3,7 +3,7 @@
  * completion, a prompt with argument completion, a long-running tool with progress and
  * cancellation, and a tool that asks the user a question.
  */
-import { createServer } from "berth";
+import { createServer, ResourceNotFoundError } from "berth";
 import { z } from "zod";
 import { GREETING_CARD_HTML } from "./greeting-card.js";
 
@@ -67,9 +67,9 @@ server.resourceTemplate(
     complete: { name: (prefix) => Object.keys(DOCUMENTS).filter((n) => n.startsWith(prefix)) },
     list: () => Object.keys(DOCUMENTS).map((name) => ({ uri: `docs://demo/${name}`, name })),
   },
-  (_uri, { name }) => {
+  (uri, { name }) => {
     const text = DOCUMENTS[String(name)];
-    if (text === undefined) throw new Error(`No document named ${String(name)}`);
+    if (text === undefined) throw new ResourceNotFoundError(uri);
     return text;
   },
 );

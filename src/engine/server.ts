@@ -1,9 +1,4 @@
-import {
-  createContext,
-  type HandlerContext,
-  type Principal,
-  type RequestChannel,
-} from "./context.js";
+import type { HandlerContext } from "./context.js";
 import type {
   AppConfig,
   Completer,
@@ -360,17 +355,6 @@ export class Server {
       logging: {},
     };
     return caps;
-  }
-
-  /** Build a handler context; used by protocol codecs. */
-  context(
-    channel: RequestChannel,
-    principal: Principal,
-    signal: AbortSignal,
-    requestId: string | number | undefined,
-    meta: JsonObject,
-  ): HandlerContext {
-    return createContext(channel, principal, signal, requestId, meta);
   }
 
   #emit(change: ServerChange): boolean {

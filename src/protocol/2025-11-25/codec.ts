@@ -1,4 +1,4 @@
-import type { Principal, RequestChannel } from "../../engine/context.js";
+import { createContext, type Principal, type RequestChannel } from "../../engine/context.js";
 import { dispatch, ENGINE_METHODS, requireString } from "../../engine/dispatch.js";
 import type { Server } from "../../engine/server.js";
 import { type JsonObject, LOG_LEVELS, type LogLevel } from "../../engine/types.js";
@@ -165,7 +165,7 @@ export class LegacyCodec {
       this.#server,
       method,
       params,
-      this.#server.context(channel, principal, signal, request.id, meta),
+      createContext(channel, principal, signal, request.id, meta),
     );
   }
 }

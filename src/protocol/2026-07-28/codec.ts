@@ -1,5 +1,10 @@
 import { randomBytes } from "node:crypto";
-import type { HandlerContext, Principal, RequestChannel } from "../../engine/context.js";
+import {
+  createContext,
+  type HandlerContext,
+  type Principal,
+  type RequestChannel,
+} from "../../engine/context.js";
 import { dispatch, ENGINE_METHODS } from "../../engine/dispatch.js";
 import { checkInputResponse, InputRequiredSignal } from "../../engine/input-required.js";
 import type { Server } from "../../engine/server.js";
@@ -219,13 +224,7 @@ export class ModernCodec {
         return Promise.reject(new InputRequiredSignal(pending));
       },
     };
-    const ctx: HandlerContext = this.#server.context(
-      channel,
-      principal,
-      signal,
-      request.id,
-      meta.meta,
-    );
+    const ctx: HandlerContext = createContext(channel, principal, signal, request.id, meta.meta);
     try {
       const result = await dispatch(this.#server, method, params, ctx);
       return this.#complete(method, result, principal);
