@@ -97,6 +97,91 @@ export interface HandlerContext {
   listRoots(options?: InputRequestOptions): Promise<ListRootsResult>;
 }
 
+const SILENT = () => {};
+
+/** The context handed to a handler; methods live on the prototype so a request allocates little. */
+class RequestContext implements HandlerContext {
+  readonly principal: Principal;
+  readonly signal: AbortSignal;
+  readonly requestId: string | number | undefined;
+  readonly meta: JsonObject;
+  readonly #channel: RequestChannel;
+  #log: RequestLogger | undefined;
+
+  constructor(
+    channel: RequestChannel,
+    principal: Principal,
+    signal: AbortSignal,
+    requestId: string | number | undefined,
+    meta: JsonObject,
+  ) {
+    this.#channel = channel;
+    this.principal = principal;
+    this.signal = signal;
+    this.requestId = requestId;
+    this.meta = meta;
+  }
+
+  get clientCapabilities(): JsonObject {
+    return this.#channel.clientCapabilities;
+  }
+
+  get log(): RequestLogger {
+    if (this.#log) return this.#log;
+    const channel = this.#channel;
+    const threshold = channel.logLevel === undefined ? -1 : LOG_LEVELS.indexOf(channel.logLevel);
+    const log = {} as RequestLogger;
+    for (const [rank, level] of LOG_LEVELS.entries()) {
+      log[level] =
+        threshold < 0 || rank < threshold
+          ? SILENT
+          : (data, logger) =>
+              channel.notify(
+                "notifications/message",
+                logger ? { level, logger, data } : { level, data },
+              );
+    }
+    this.#log = log;
+    return log;
+  }
+
+  // Getters return functions bound to this request, so handlers may destructure the
+  // context (`async (args, { progress }) => …`) without allocating them up front.
+  get progress(): HandlerContext["progress"] {
+    return async (progress, total, message) => {
+      const token = this.meta["progressToken"] as string | number | undefined;
+      if (token === undefined || this.signal.aborted) return;
+      const params: JsonObject = { progressToken: token, progress };
+      if (total !== undefined) params["total"] = total;
+      if (message !== undefined) params["message"] = message;
+      this.#channel.notify("notifications/progress", params);
+    };
+  }
+
+  get elicit(): HandlerContext["elicit"] {
+    return (params, options) =>
+      this.#channel.request(
+        "elicitation/create",
+        params as unknown as JsonObject,
+        options?.key,
+      ) as Promise<ElicitResult>;
+  }
+
+  get sample(): HandlerContext["sample"] {
+    return (params, options) =>
+      this.#channel.request(
+        "sampling/createMessage",
+        params as unknown as JsonObject,
+        options?.key,
+      ) as Promise<CreateMessageResult>;
+  }
+
+  get listRoots(): HandlerContext["listRoots"] {
+    return (options) =>
+      this.#channel.request("roots/list", {}, options?.key) as Promise<ListRootsResult>;
+  }
+}
+
 /** Build the context handed to a handler. */
 export function createContext(
   channel: RequestChannel,
@@ -105,47 +190,5 @@ export function createContext(
   requestId: string | number | undefined,
   meta: JsonObject,
 ): HandlerContext {
-  const token = meta["progressToken"] as string | number | undefined;
-  const threshold = channel.logLevel === undefined ? -1 : LOG_LEVELS.indexOf(channel.logLevel);
-  const log = {} as RequestLogger;
-  for (const [rank, level] of LOG_LEVELS.entries()) {
-    log[level] =
-      threshold < 0 || rank < threshold
-        ? () => {}
-        : (data, logger) =>
-            channel.notify(
-              "notifications/message",
-              logger ? { level, logger, data } : { level, data },
-            );
-  }
-  return {
-    principal,
-    signal,
-    requestId,
-    meta,
-    clientCapabilities: channel.clientCapabilities,
-    log,
-    async progress(progress, total, message) {
-      if (token === undefined || signal.aborted) return;
-      const params: JsonObject = { progressToken: token, progress };
-      if (total !== undefined) params["total"] = total;
-      if (message !== undefined) params["message"] = message;
-      channel.notify("notifications/progress", params);
-    },
-    elicit(params, options) {
-      const p = params as unknown as JsonObject;
-      return channel.request("elicitation/create", p, options?.key) as Promise<ElicitResult>;
-    },
-    sample(params, options) {
-      const p = params as unknown as JsonObject;
-      return channel.request(
-        "sampling/createMessage",
-        p,
-        options?.key,
-      ) as Promise<CreateMessageResult>;
-    },
-    listRoots(options) {
-      return channel.request("roots/list", {}, options?.key) as Promise<ListRootsResult>;
-    },
-  };
+  return new RequestContext(channel, principal, signal, requestId, meta);
 }

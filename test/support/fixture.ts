@@ -55,10 +55,11 @@ export function fixtureServer(options: { pageSize?: number } = {}) {
       description: "Reports progress every interval",
       input: z.object({ count: z.number(), ms: z.number() }),
     },
-    async ({ count, ms }, ctx) => {
+    // Destructures the context on purpose: handlers may.
+    async ({ count, ms }, { progress }) => {
       for (let i = 1; i <= count; i++) {
         await new Promise((resolve) => setTimeout(resolve, ms));
-        await ctx.progress(i, count);
+        await progress(i, count);
       }
       return `ticked ${count}`;
     },

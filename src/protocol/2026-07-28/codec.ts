@@ -6,14 +6,13 @@ import {
   type RequestChannel,
 } from "../../engine/context.js";
 import { dispatch, ENGINE_METHODS } from "../../engine/dispatch.js";
-import { checkInputResponse, InputRequiredSignal } from "../../engine/input-required.js";
+import { InputRequiredSignal } from "../../engine/input-required.js";
 import type { Server } from "../../engine/server.js";
 import { type JsonObject, LOG_LEVELS, type LogLevel } from "../../engine/types.js";
 import {
   InvalidParamsError,
   JsonRpcCode,
   MethodNotFoundError,
-  MissingClientCapabilityError,
   toBerthError,
   UnsupportedProtocolVersionError,
 } from "../../errors.js";
@@ -24,6 +23,7 @@ import {
   resultResponse,
 } from "../jsonrpc.js";
 import { META, MODERN_VERSION, SUPPORTED_VERSIONS } from "../versions.js";
+import { InputRound } from "./input-rounds.js";
 import { collectAnswers, digestArguments, RequestStateSigner } from "./request-state.js";
 
 /** Options of the 2026-07-28 codec. */
@@ -49,17 +49,16 @@ const CACHEABLE = new Set([
   "prompts/list",
 ]);
 const MULTI_ROUND_TRIP = new Set(["tools/call", "prompts/get", "resources/read"]);
-const CAPABILITY_OF: Record<string, string> = {
-  "elicitation/create": "elicitation",
-  "sampling/createMessage": "sampling",
-  "roots/list": "roots",
-};
 
-/** The identity of a request that `requestState` is bound to. */
-function targetOf(request: JsonRpcRequest): { target: string; digest: string } {
+/** The identity of a request that its `requestState` is bound to. */
+function bindingOf(request: JsonRpcRequest, principal: Principal) {
   const p = request.params;
-  const target = String(request.method === "resources/read" ? p["uri"] : p["name"]);
-  return { target, digest: digestArguments(p["arguments"]) };
+  return {
+    method: request.method,
+    target: String(request.method === "resources/read" ? p["uri"] : p["name"]),
+    digest: digestArguments(p["arguments"]),
+    subject: principal.subject ?? "",
+  };
 }
 
 /**
@@ -180,63 +179,47 @@ export class ModernCodec {
     if (method === "server/discover") return this.discover();
     if (!ENGINE_METHODS.has(method)) throw new MethodNotFoundError(method);
 
-    const multiRound = MULTI_ROUND_TRIP.has(method);
-    const binding = multiRound
-      ? { method, ...targetOf(request), subject: principal.subject ?? "" }
+    // Multi-round-trip state is built only for the methods that allow it, and the
+    // request's digest only when a requestState is read or written.
+    const round = MULTI_ROUND_TRIP.has(method)
+      ? this.#openRound(request, meta, principal)
       : undefined;
-    let answers: Record<string, unknown> = {};
-    if (
-      binding &&
-      (params["requestState"] !== undefined || params["inputResponses"] !== undefined)
-    ) {
-      const previous =
-        params["requestState"] === undefined
-          ? undefined
-          : this.#signer.verify(params["requestState"], binding).answers;
-      answers = collectAnswers(previous, params["inputResponses"]);
-    }
-    const pending: Record<string, { method: string; params: JsonObject }> = {};
-    const counters: Record<string, number> = {};
     const channel: RequestChannel = {
       logLevel: meta.logLevel,
       clientCapabilities: meta.clientCapabilities,
       notify: send ? (m, p) => send({ jsonrpc: "2.0", method: m, params: p }) : () => {},
-      request: (inputMethod, inputParams, chosenKey) => {
-        const capability = CAPABILITY_OF[inputMethod] ?? inputMethod;
-        if (!multiRound)
-          return Promise.reject(
-            new InvalidParamsError(`${method} cannot ask the client for input`),
-          );
-        if (meta.clientCapabilities[capability] === undefined) {
-          return Promise.reject(new MissingClientCapabilityError(capability));
-        }
-        counters[capability] = (counters[capability] ?? 0) + 1;
-        const key = chosenKey ?? `${capability}-${counters[capability]}`;
-        if (key in answers) {
-          try {
-            checkInputResponse(inputMethod, key, answers[key]);
-          } catch (error) {
-            return Promise.reject(error);
-          }
-          return Promise.resolve(answers[key]);
-        }
-        pending[key] = { method: inputMethod, params: inputParams };
-        return Promise.reject(new InputRequiredSignal(pending));
-      },
+      request: round
+        ? round.request
+        : () => Promise.reject(new InvalidParamsError(`${method} cannot ask the client for input`)),
     };
     const ctx: HandlerContext = createContext(channel, principal, signal, request.id, meta.meta);
     try {
       const result = await dispatch(this.#server, method, params, ctx);
       return this.#complete(method, result, principal);
     } catch (error) {
-      if (!(error instanceof InputRequiredSignal) || !binding) throw error;
+      if (!(error instanceof InputRequiredSignal) || !round) throw error;
       return {
         resultType: "input_required",
-        inputRequests: pending,
-        requestState: this.#signer.sign({ ...binding, answers }),
+        inputRequests: round.pending,
+        requestState: this.#signer.sign({
+          ...bindingOf(request, principal),
+          answers: round.answers,
+        }),
         _meta: this.#serverInfoMeta,
       };
     }
+  }
+
+  #openRound(request: JsonRpcRequest, meta: ModernMeta, principal: Principal): InputRound {
+    const { requestState, inputResponses } = request.params;
+    if (requestState === undefined && inputResponses === undefined) {
+      return new InputRound({}, meta.clientCapabilities);
+    }
+    const previous =
+      requestState === undefined
+        ? undefined
+        : this.#signer.verify(requestState, bindingOf(request, principal)).answers;
+    return new InputRound(collectAnswers(previous, inputResponses), meta.clientCapabilities);
   }
 
   #complete(method: string, result: JsonObject, principal: Principal): JsonObject {
