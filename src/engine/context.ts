@@ -1,3 +1,4 @@
+import type { Cancellation } from "./cancellation.js";
 import type {
   CreateMessageParams,
   CreateMessageResult,
@@ -102,24 +103,28 @@ const SILENT = () => {};
 /** The context handed to a handler; methods live on the prototype so a request allocates little. */
 class RequestContext implements HandlerContext {
   readonly principal: Principal;
-  readonly signal: AbortSignal;
   readonly requestId: string | number | undefined;
   readonly meta: JsonObject;
   readonly #channel: RequestChannel;
+  readonly #cancellation: Cancellation;
   #log: RequestLogger | undefined;
 
   constructor(
     channel: RequestChannel,
     principal: Principal,
-    signal: AbortSignal,
+    cancellation: Cancellation,
     requestId: string | number | undefined,
     meta: JsonObject,
   ) {
     this.#channel = channel;
     this.principal = principal;
-    this.signal = signal;
+    this.#cancellation = cancellation;
     this.requestId = requestId;
     this.meta = meta;
+  }
+
+  get signal(): AbortSignal {
+    return this.#cancellation.signal;
   }
 
   get clientCapabilities(): JsonObject {
@@ -150,7 +155,7 @@ class RequestContext implements HandlerContext {
   get progress(): HandlerContext["progress"] {
     return async (progress, total, message) => {
       const token = this.meta["progressToken"] as string | number | undefined;
-      if (token === undefined || this.signal.aborted) return;
+      if (token === undefined || this.#cancellation.aborted) return;
       const params: JsonObject = { progressToken: token, progress };
       if (total !== undefined) params["total"] = total;
       if (message !== undefined) params["message"] = message;
@@ -186,9 +191,9 @@ class RequestContext implements HandlerContext {
 export function createContext(
   channel: RequestChannel,
   principal: Principal,
-  signal: AbortSignal,
+  cancellation: Cancellation,
   requestId: string | number | undefined,
   meta: JsonObject,
 ): HandlerContext {
-  return new RequestContext(channel, principal, signal, requestId, meta);
+  return new RequestContext(channel, principal, cancellation, requestId, meta);
 }

@@ -72,14 +72,16 @@ function listed(
     : { [key]: paged.items };
 }
 
-/** Errors a handler's failure must not be turned into a tool result. */
-function isControl(error: unknown, ctx: HandlerContext): boolean {
+/**
+ * Errors a handler's failure must not be turned into a tool result. (A cancelled request's
+ * result is never sent, so whatever it becomes does not matter.)
+ */
+function isControl(error: unknown): boolean {
   return (
     error instanceof InputRequiredSignal ||
     error instanceof InvalidInputResponseError ||
     error instanceof MissingClientCapabilityError ||
-    error instanceof CancelledError ||
-    ctx.signal.aborted
+    error instanceof CancelledError
   );
 }
 
@@ -106,7 +108,7 @@ async function callTool(
     const value = await tool.handler(args as never, ctx);
     return toCallToolResult(value as ToolReturn, tool.output);
   } catch (error) {
-    if (isControl(error, ctx)) throw error;
+    if (isControl(error)) throw error;
     const message = error instanceof Error ? error.message : String(error);
     return { content: [{ type: "text", text: message }], isError: true };
   }

@@ -20,6 +20,9 @@ function isContentBlock(value: unknown): value is ContentBlock {
   );
 }
 
+// Every normalizer returns a new top-level object, never the handler's own, so codecs may
+// add their fields (resultType, cache hints) to it without touching user data.
+
 /** Turn whatever a tool handler returned into a CallToolResult. */
 export function toCallToolResult(
   value: unknown,
@@ -39,7 +42,7 @@ export function toCallToolResult(
       }
       output.validate(result.structuredContent, "structuredContent");
     }
-    return result;
+    return { ...result };
   }
   // Plain data: structured content, mirrored as JSON text for clients that read only text.
   if (typeof value !== "object") return { content: [{ type: "text", text: String(value) }] };
@@ -59,7 +62,8 @@ export function toReadResourceResult(
     return { contents: [withMime({ uri, blob: Buffer.from(value).toString("base64") }, mimeType)] };
   }
   if (Array.isArray(value)) return { contents: value };
-  if (Array.isArray((value as ReadResourceResult).contents)) return value as ReadResourceResult;
+  if (Array.isArray((value as ReadResourceResult).contents))
+    return { ...(value as ReadResourceResult) };
   return { contents: [value as ResourceContents] };
 }
 
@@ -81,5 +85,5 @@ export function toGetPromptResult(
   }
   if (Array.isArray(value))
     return description ? { description, messages: value } : { messages: value };
-  return value;
+  return { ...value };
 }

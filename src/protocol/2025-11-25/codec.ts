@@ -1,3 +1,4 @@
+import type { Cancellation } from "../../engine/cancellation.js";
 import { createContext, type Principal, type RequestChannel } from "../../engine/context.js";
 import { dispatch, ENGINE_METHODS, requireString } from "../../engine/dispatch.js";
 import type { Server } from "../../engine/server.js";
@@ -84,23 +85,19 @@ export class LegacyCodec {
     session: LegacySession,
     request: JsonRpcRequest,
     principal: Principal,
-    signal: AbortSignal,
+    cancellation: Cancellation,
     send: (message: JsonObject) => void,
   ): Promise<JsonRpcResponse | undefined> {
     session.lastSeen = Date.now();
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    session.inFlight.set(request.id, controller);
+    session.inFlight.set(request.id, cancellation);
     try {
-      const result = await this.#answer(session, request, principal, controller.signal, send);
+      const result = await this.#answer(session, request, principal, cancellation, send);
       // A cancelled request gets no response, even when its handler returned normally.
-      return controller.signal.aborted ? undefined : resultResponse(request.id, result);
+      return cancellation.aborted ? undefined : resultResponse(request.id, result);
     } catch (error) {
-      if (controller.signal.aborted || error instanceof CancelledError) return undefined;
+      if (cancellation.aborted || error instanceof CancelledError) return undefined;
       return errorResponse(request.id, toBerthError(error));
     } finally {
-      signal.removeEventListener("abort", onAbort);
       session.inFlight.delete(request.id);
     }
   }
@@ -123,7 +120,7 @@ export class LegacyCodec {
     session: LegacySession,
     request: JsonRpcRequest,
     principal: Principal,
-    signal: AbortSignal,
+    cancellation: Cancellation,
     send: (message: JsonObject) => void,
   ): Promise<JsonObject> {
     const { method, params } = request;
@@ -157,7 +154,7 @@ export class LegacyCodec {
         if (session.clientCapabilities[capability] === undefined) {
           return Promise.reject(new MissingClientCapabilityError(capability));
         }
-        return this.outbound.request(m, p, send, signal);
+        return this.outbound.request(m, p, send, cancellation.signal);
       },
     };
     const meta = (params["_meta"] as JsonObject | undefined) ?? {};
@@ -165,7 +162,7 @@ export class LegacyCodec {
       this.#server,
       method,
       params,
-      createContext(channel, principal, signal, request.id, meta),
+      createContext(channel, principal, cancellation, request.id, meta),
     );
   }
 }

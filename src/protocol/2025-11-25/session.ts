@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Cancellation } from "../../engine/cancellation.js";
 import type { ServerChange } from "../../engine/server.js";
 import type { JsonObject, LogLevel } from "../../engine/types.js";
 
@@ -22,7 +23,7 @@ export class LegacySession {
   /** Resource URIs the client subscribed to. */
   readonly subscriptions = new Set<string>();
   /** In-flight client requests, for notifications/cancelled. */
-  readonly inFlight = new Map<string | number, AbortController>();
+  readonly inFlight = new Map<string | number, Cancellation>();
   /** Last time the client used this session (ms since epoch). */
   lastSeen = Date.now();
   /** Where messages not tied to a request go (the GET stream, or stdout). */

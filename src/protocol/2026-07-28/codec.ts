@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Cancellation } from "../../engine/cancellation.js";
 import {
   createContext,
   type HandlerContext,
@@ -136,7 +137,7 @@ export class ModernCodec {
   async handle(
     request: JsonRpcRequest,
     principal: Principal,
-    signal: AbortSignal,
+    cancellation: Cancellation,
     send: ((message: JsonObject) => void) | undefined,
   ): Promise<{ response: JsonRpcResponse; status: number }> {
     let meta: ModernMeta;
@@ -150,7 +151,7 @@ export class ModernCodec {
       return {
         response: resultResponse(
           request.id,
-          await this.#answer(request, meta, principal, signal, send),
+          await this.#answer(request, meta, principal, cancellation, send),
         ),
         status: 200,
       };
@@ -172,7 +173,7 @@ export class ModernCodec {
     request: JsonRpcRequest,
     meta: ModernMeta,
     principal: Principal,
-    signal: AbortSignal,
+    cancellation: Cancellation,
     send: ((message: JsonObject) => void) | undefined,
   ): Promise<JsonObject> {
     const { method, params } = request;
@@ -192,7 +193,13 @@ export class ModernCodec {
         ? round.request
         : () => Promise.reject(new InvalidParamsError(`${method} cannot ask the client for input`)),
     };
-    const ctx: HandlerContext = createContext(channel, principal, signal, request.id, meta.meta);
+    const ctx: HandlerContext = createContext(
+      channel,
+      principal,
+      cancellation,
+      request.id,
+      meta.meta,
+    );
     try {
       const result = await dispatch(this.#server, method, params, ctx);
       return this.#complete(method, result, principal);
@@ -222,10 +229,11 @@ export class ModernCodec {
     return new InputRound(collectAnswers(previous, inputResponses), meta.clientCapabilities);
   }
 
-  #complete(method: string, result: JsonObject, principal: Principal): JsonObject {
-    const out: JsonObject = { ...result, resultType: "complete" };
-    out["_meta"] = result["_meta"]
-      ? { ...(result["_meta"] as JsonObject), ...this.#serverInfoMeta }
+  /** Decorate a result in place: engine results are always new objects (see normalize.ts). */
+  #complete(method: string, out: JsonObject, principal: Principal): JsonObject {
+    out["resultType"] = "complete";
+    out["_meta"] = out["_meta"]
+      ? { ...(out["_meta"] as JsonObject), ...this.#serverInfoMeta }
       : this.#serverInfoMeta;
     if (CACHEABLE.has(method)) {
       out["ttlMs"] = this.#listTtlMs;

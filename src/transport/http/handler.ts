@@ -85,6 +85,7 @@ export function createHttpEndpoint(
     events: options.eventStore ?? new InMemoryEventStore(),
     keepAliveMs,
     running: new Map<string, Reply>(),
+    streams: { count: 0 },
   };
 
   async function post(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,5 +1,5 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Cancellation } from "../../engine/cancellation.js";
 import type { Principal } from "../../engine/context.js";
 import { HttpError, InvalidRequestError } from "../../errors.js";
 import type { LegacyCodec } from "../../protocol/2025-11-25/codec.js";
@@ -21,6 +21,8 @@ export interface LegacyEndpoint {
   readonly keepAliveMs: number;
   /** Running POST streams by stream id, so a resumed GET can re-attach. */
   readonly running: Map<string, Reply>;
+  /** How many POST streams were opened, for stream ids. */
+  readonly streams: { count: number };
 }
 
 const SESSION_HEADER = "mcp-session-id";
@@ -101,28 +103,25 @@ export async function serveLegacy(
     return;
   }
   const request = incoming.message;
-  const streamId = randomUUID();
-  const reply = new Reply(res, {
-    headers: session.id ? { [SESSION_HEADER]: session.id } : {},
-    ...(session.id ? { store: { events: endpoint.events, streamId } } : {}),
-  });
-  // With sessions a dropped connection is not a cancellation (the client may resume);
-  // without them nothing could resume, so the handler is stopped.
-  const controller = new AbortController();
-  const onClose = () => {
-    if (!reply.finished && !session.id) controller.abort(new Error("Client disconnected"));
-  };
-  res.once("close", onClose);
-  endpoint.running.set(streamId, reply);
+  // With sessions a dropped connection is not a cancellation: the client may resume the
+  // stream with Last-Event-ID. Without them nothing could resume, so the handler stops.
+  const cancellation = new Cancellation();
+  const streamId = session.id ? `${session.id}/${++endpoint.streams.count}` : undefined;
+  const reply = new Reply(
+    res,
+    streamId
+      ? { headers: { [SESSION_HEADER]: session.id! }, store: { events: endpoint.events, streamId } }
+      : { onDisconnect: () => cancellation.abort(new Error("Client disconnected")) },
+  );
+  if (streamId) endpoint.running.set(streamId, reply);
   try {
-    const response = await codec.handle(session, request, principal, controller.signal, (m) =>
+    const response = await codec.handle(session, request, principal, cancellation, (m) =>
       reply.send(m),
     );
     if (response) reply.finish(response as unknown as Record<string, unknown>);
     else reply.abandon();
   } finally {
-    res.off("close", onClose);
-    endpoint.running.delete(streamId);
+    if (streamId) endpoint.running.delete(streamId);
   }
 }
 

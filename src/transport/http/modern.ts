@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Cancellation } from "../../engine/cancellation.js";
 import type { Principal } from "../../engine/context.js";
 import type { Server } from "../../engine/server.js";
 import { InvalidRequestError, JsonRpcCode, toBerthError } from "../../errors.js";
@@ -49,21 +50,19 @@ export async function serveModern(
     openListen(endpoint, request, res);
     return;
   }
-  const controller = new AbortController();
-  const reply = new Reply(res);
-  const onClose = () => {
-    if (!reply.finished) controller.abort(new Error("Client disconnected"));
-  };
-  res.once("close", onClose);
+  // Closing the response is the 2026-07-28 way to cancel a request.
+  const cancellation = new Cancellation();
+  const reply = new Reply(res, {
+    onDisconnect: () => cancellation.abort(new Error("Client disconnected")),
+  });
   const streams = (req.headers.accept ?? "").includes("text/event-stream");
   const { response, status } = await endpoint.codec.handle(
     request,
     principal,
-    controller.signal,
+    cancellation,
     streams ? (message) => reply.send(message) : undefined,
   );
-  res.off("close", onClose);
-  if (controller.signal.aborted) return;
+  if (cancellation.aborted) return;
   const code = response.error?.code;
   reply.finish(
     response as unknown as Record<string, unknown>,

@@ -9,6 +9,8 @@ export interface ReplyOptions {
   headers?: Record<string, string>;
   /** Keep events for resumption under this stream id (legacy sessions only). */
   store?: { events: EventStore; streamId: string };
+  /** Called when the client goes away before the final response. */
+  onDisconnect?: () => void;
 }
 
 /**
@@ -28,6 +30,7 @@ export class Reply {
     this.#options = options;
     res.once("close", () => {
       if (this.#res === res) this.#res = undefined;
+      if (!this.#finished) options.onDisconnect?.();
     });
   }
 

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from "node:stream";
+import { Cancellation } from "../../engine/cancellation.js";
 import { ANONYMOUS } from "../../engine/context.js";
 import type { Server } from "../../engine/server.js";
 import type { JsonObject } from "../../engine/types.js";
@@ -52,7 +53,7 @@ export function serveStdio(server: Server, options: StdioOptions = {}): StdioCon
     if (!output.writableEnded) output.write(`${JSON.stringify(message)}\n`);
   };
   let session: LegacySession | undefined;
-  const inFlight = new Map<RequestId, AbortController>();
+  const inFlight = new Map<RequestId, Cancellation>();
   const subscriptions = new Map<RequestId, Subscription>();
   const running = new Set<Promise<void>>();
 
@@ -97,13 +98,13 @@ export function serveStdio(server: Server, options: StdioOptions = {}): StdioCon
       write(opened.response);
       return;
     }
-    const controller = new AbortController();
-    inFlight.set(request.id, controller);
+    const cancellation = new Cancellation();
+    inFlight.set(request.id, cancellation);
     try {
       const response = isModern
-        ? (await modern.handle(request, ANONYMOUS, controller.signal, write)).response
-        : await legacy.handle(legacySession(), request, ANONYMOUS, controller.signal, write);
-      if (response && !controller.signal.aborted) write(response);
+        ? (await modern.handle(request, ANONYMOUS, cancellation, write)).response
+        : await legacy.handle(legacySession(), request, ANONYMOUS, cancellation, write);
+      if (response && !cancellation.aborted) write(response);
     } finally {
       inFlight.delete(request.id);
     }
@@ -171,7 +172,7 @@ export function serveStdio(server: Server, options: StdioOptions = {}): StdioCon
   return {
     closed,
     close() {
-      for (const controller of inFlight.values()) controller.abort(new Error("Server closing"));
+      for (const cancellation of inFlight.values()) cancellation.abort(new Error("Server closing"));
       void finish();
     },
   };
