@@ -1,0 +1,89 @@
+/**
+ * Start a benchmarked server as a child process and talk to it over IPC: wait until it
+ * listens, sample its memory and CPU time, stop it cleanly.
+ */
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const SERVERS = new URL("../servers/", import.meta.url);
+const START_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+/**
+ * @typedef {object} ServerSample
+ * @property {number} rss Resident set size, in bytes.
+ * @property {number} cpuMicros User plus system CPU time used so far, in microseconds.
+ */
+
+/**
+ * @typedef {object} ServerProcess
+ * @property {import("node:child_process").ChildProcess} child
+ * @property {string | undefined} url The MCP endpoint, for HTTP servers.
+ * @property {() => Promise<ServerSample>} sample Memory and CPU time of the server process.
+ * @property {() => Promise<void>} stop Ask it to exit; kill it if it does not.
+ */
+
+/**
+ * Fork `bench/servers/<script>`. With `pipes`, stdin and stdout are pipes (for stdio servers).
+ * `BENCH_SERVER_NODE_OPTIONS` adds flags to the child's node, e.g. `--cpu-prof`.
+ *
+ * @param {string} script
+ * @param {{ pipes?: boolean }} [options]
+ * @returns {Promise<ServerProcess>}
+ */
+export async function startServer(script, options = {}) {
+  const execArgv = process.env.BENCH_SERVER_NODE_OPTIONS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = fork(fileURLToPath(new URL(script, SERVERS)), [], {
+    execArgv,
+    stdio: options.pipes
+      ? ["pipe", "pipe", "inherit", "ipc"]
+      : ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${script} did not start in time`)),
+      START_TIMEOUT_MS,
+    );
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with code ${code} before it was ready`));
+    });
+    child.on("message", (message) => {
+      if (message?.type !== "ready") return;
+      clearTimeout(timer);
+      resolve(message.url);
+    });
+  });
+  return { child, url, sample: () => sample(child), stop: () => stop(child) };
+}
+
+function sample(child) {
+  if (!child.connected) return Promise.reject(new Error("the server process is gone"));
+  return new Promise((resolve, reject) => {
+    const onExit = (code) => {
+      child.off("message", onMessage);
+      reject(new Error(`the server process exited (code ${code})`));
+    };
+    const onMessage = (message) => {
+      if (message?.type !== "sample") return;
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+      resolve({ rss: message.rss, cpuMicros: message.cpuMicros });
+    };
+    child.on("message", onMessage);
+    child.once("exit", onExit);
+    child.send({ type: "sample" });
+  });
+}
+
+function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.send({ type: "stop" });
+  });
+}

@@ -1,0 +1,14 @@
+/** Small statistics helpers. */
+
+/**
+ * The `q` quantile (0..1) of `values`, nearest-rank; sorts `values` in place.
+ *
+ * @param {number[]} values
+ * @param {number} q
+ */
+export function percentile(values, q) {
+  if (values.length === 0) return Number.NaN;
+  values.sort((a, b) => a - b);
+  const rank = Math.min(values.length - 1, Math.max(0, Math.ceil(q * values.length) - 1));
+  return values[rank];
+}
