@@ -37,6 +37,15 @@ export function requireString(params: JsonObject, field: string): string {
   return value;
 }
 
+/** Read an optional object field (default `{}`) or fail with -32602 naming it. */
+function optionalObject(params: JsonObject, field: string): Record<string, unknown> {
+  const value = params[field] ?? {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidParamsError(`Parameter '${field}' must be an object`);
+  }
+  return value as Record<string, unknown>;
+}
+
 function page<T>(
   server: Server,
   items: readonly T[],
@@ -93,10 +102,7 @@ async function callTool(
   const name = requireString(params, "name");
   const tool = server.getTool(name);
   if (!tool) throw new InvalidParamsError(`Unknown tool: ${name}`, { data: { name } });
-  const raw = params["arguments"] ?? {};
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new InvalidParamsError("Parameter 'arguments' must be an object");
-  }
+  const raw = optionalObject(params, "arguments");
   let args: unknown;
   try {
     args = tool.input.validate(raw, "Invalid argument");
@@ -166,10 +172,7 @@ async function getPrompt(
   const name = requireString(params, "name");
   const prompt = server.getPrompt(name);
   if (!prompt) throw new InvalidParamsError(`Unknown prompt: ${name}`, { data: { name } });
-  const args = (params["arguments"] ?? {}) as Record<string, unknown>;
-  if (typeof args !== "object" || args === null || Array.isArray(args)) {
-    throw new InvalidParamsError("Parameter 'arguments' must be an object");
-  }
+  const args = optionalObject(params, "arguments");
   for (const argument of prompt.config.arguments ?? []) {
     const value = args[argument.name];
     if (argument.required && value === undefined) {

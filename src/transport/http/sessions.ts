@@ -2,9 +2,9 @@ import type { LegacySession } from "../../protocol/2025-11-25/session.js";
 
 /** Options of the legacy session table. */
 export interface SessionTableOptions {
-  /** Close sessions idle for this long (default 30 minutes). */
-  idleMs?: number;
-  /** Refuse new sessions past this many (default 10,000). */
+  /** Close legacy sessions idle for this long, in milliseconds (default 30 minutes). */
+  sessionIdleMs?: number;
+  /** Refuse new legacy sessions past this many (default 10,000). */
   maxSessions?: number;
 }
 
@@ -17,7 +17,7 @@ export class SessionTable {
   readonly #sweeper: NodeJS.Timeout;
 
   constructor(options: SessionTableOptions = {}) {
-    this.#idleMs = options.idleMs ?? 30 * 60_000;
+    this.#idleMs = options.sessionIdleMs ?? 30 * 60_000;
     this.maxSessions = options.maxSessions ?? 10_000;
     this.#sweeper = setInterval(() => this.sweep(), Math.min(60_000, this.#idleMs)).unref();
   }
