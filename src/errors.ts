@@ -152,14 +152,24 @@ export class UnsupportedProtocolVersionError extends BerthError {
   }
 }
 
-/** The handler needs a client capability the request did not declare (-32021, HTTP 400). */
+/**
+ * The handler needs a client capability the request did not declare (-32021, HTTP 400).
+ * `capability` is a dotted path such as `sampling` or `elicitation.url`.
+ */
 export class MissingClientCapabilityError extends BerthError {
   constructor(capability: string, options?: BerthErrorOptions) {
+    const required: Record<string, unknown> = {};
+    let at = required;
+    for (const part of capability.split(".")) {
+      const next: Record<string, unknown> = {};
+      at[part] = next;
+      at = next;
+    }
     super(
       "ERR_MISSING_CLIENT_CAPABILITY",
       JsonRpcCode.MissingRequiredClientCapability,
       `Server requires the ${capability} capability for this request`,
-      { data: { requiredCapabilities: { [capability]: {} } }, ...options },
+      { data: { requiredCapabilities: required }, ...options },
     );
   }
 }

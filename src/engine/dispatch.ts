@@ -55,10 +55,8 @@ function page<T>(
   const cursor = params["cursor"];
   let start = 0;
   if (cursor !== undefined) {
-    const decoded =
-      typeof cursor === "string"
-        ? Number.parseInt(Buffer.from(cursor, "base64url").toString(), 10)
-        : Number.NaN;
+    const text = typeof cursor === "string" ? Buffer.from(cursor, "base64url").toString() : "";
+    const decoded = /^\d{1,9}$/.test(text) ? Number(text) : Number.NaN;
     if (!Number.isInteger(decoded) || decoded < 0 || decoded > items.length) {
       throw new InvalidParamsError("Parameter 'cursor' is not a cursor this server issued");
     }

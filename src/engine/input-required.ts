@@ -17,6 +17,36 @@ export class InputRequiredSignal extends Error {
   }
 }
 
+const CAPABILITY_OF: Record<string, string> = {
+  "elicitation/create": "elicitation",
+  "sampling/createMessage": "sampling",
+  "roots/list": "roots",
+};
+
+/**
+ * The client capability an input request needs that `capabilities` lacks, as a dotted
+ * path (`elicitation.url` for URL-mode elicitation), or `undefined` when it is declared.
+ */
+export function missingCapability(
+  method: string,
+  params: JsonObject,
+  capabilities: JsonObject,
+): string | undefined {
+  const name = CAPABILITY_OF[method] ?? method;
+  const declared = capabilities[name];
+  if (typeof declared !== "object" || declared === null) return name;
+  if (method === "elicitation/create" && params["mode"] === "url") {
+    const url = (declared as JsonObject)["url"];
+    if (typeof url !== "object" || url === null) return `${name}.url`;
+  }
+  return undefined;
+}
+
+/** The capability name an input request method belongs to. */
+export function capabilityOf(method: string): string {
+  return CAPABILITY_OF[method] ?? method;
+}
+
 const ELICIT_ACTIONS = new Set(["accept", "decline", "cancel"]);
 
 /**

@@ -270,6 +270,15 @@ export class Server {
     if (!uri.startsWith("ui://"))
       throw new TypeError(`An app view URI must start with ui:// (got ${uri})`);
     const { html, ui, uri: _uri, ...toolConfig } = config;
+    if (this.#resources.has(uri)) throw new TypeError(`Resource '${uri}' is already registered`);
+    // The tool first: if it is refused (bad name, duplicate), nothing was registered.
+    const meta = config._meta ?? {};
+    const uiMeta = { ...((meta["ui"] as JsonObject | undefined) ?? {}), resourceUri: uri };
+    const tool = this.tool(
+      name,
+      { ...toolConfig, _meta: { ...meta, ui: uiMeta } } as ToolConfig,
+      handler as ToolHandler<undefined>,
+    );
     const view = this.resource(
       `${name}-view`,
       uri,
@@ -280,13 +289,6 @@ export class Server {
           contents: [{ uri, mimeType: APP_MIME_TYPE, text, ...(ui ? { _meta: { ui } } : {}) }],
         };
       },
-    );
-    const meta = config._meta ?? {};
-    const uiMeta = { ...((meta["ui"] as JsonObject | undefined) ?? {}), resourceUri: uri };
-    const tool = this.tool(
-      name,
-      { ...toolConfig, _meta: { ...meta, ui: uiMeta } } as ToolConfig,
-      handler as ToolHandler<undefined>,
     );
     return {
       remove() {

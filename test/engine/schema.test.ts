@@ -129,4 +129,13 @@ describe("registration", () => {
       server.app("bad", { description: "d", uri: "https://x", html: "" }, () => "x"),
     ).toThrow(/ui:\/\//);
   });
+
+  it("leaves nothing registered when an app's tool is refused (regression: orphaned view)", () => {
+    const server = createServer({ name: "cards", version: "1" });
+    server.tool("card", { description: "taken" }, () => "x");
+    expect(() =>
+      server.app("card", { description: "A card", html: "<p>hi</p>" }, () => "made"),
+    ).toThrow(/already registered/);
+    expect(server.getResource("ui://cards/card")).toBeUndefined();
+  });
 });

@@ -6,10 +6,10 @@ import { fixtureServer } from "../support/fixture.js";
 import { modernMeta } from "../support/http.js";
 
 /** A stdio connection over in-memory pipes. */
-function connect() {
+function connect(server = fixtureServer()) {
   const input = new PassThrough();
   const output = new PassThrough();
-  const connection = serveStdio(fixtureServer(), { input, output });
+  const connection = serveStdio(server, { input, output });
   const received: any[] = [];
   const waiters: (() => void)[] = [];
   let buffer = "";
@@ -32,6 +32,7 @@ function connect() {
   };
   return {
     connection,
+    input,
     received,
     send: (message: unknown) =>
       input.write(`${typeof message === "string" ? message : JSON.stringify(message)}\n`),
@@ -134,6 +135,68 @@ describe("stdio", () => {
     c.end();
     await c.connection.closed;
     expect(c.received.at(-1)).toMatchObject({ id: "sub", result: { resultType: "complete" } });
+  });
+
+  it("decodes a multi-byte character split across chunks (regression: mangled UTF-8)", async () => {
+    const c = connect();
+    const line = Buffer.from(
+      `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { text: "héllo 世界" }, _meta: modernMeta() } })}\n`,
+    );
+    const at = line.indexOf(Buffer.from("世")) + 1;
+    c.input.write(line.subarray(0, at));
+    c.input.write(line.subarray(at));
+    expect((await c.response(1)).result.content[0].text).toBe("héllo 世界");
+    c.end();
+    await c.connection.closed;
+  });
+
+  it("refuses a second listen with an id in use, and sends a 2026 client nothing it did not ask for (regression)", async () => {
+    const server = fixtureServer();
+    const c = connect(server);
+    const listenRequest = {
+      jsonrpc: "2.0",
+      id: "L",
+      method: "subscriptions/listen",
+      params: { _meta: modernMeta(), notifications: { toolsListChanged: true } },
+    };
+    c.send(listenRequest);
+    await c.until((m) => m.method === "notifications/subscriptions/acknowledged");
+    c.send(listenRequest);
+    expect((await c.response("L")).error.code).toBe(-32600);
+    c.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: "L" } });
+    await new Promise((r) => setTimeout(r, 20));
+    server.tool("late", { description: "d" }, () => "x");
+    c.send({ jsonrpc: "2.0", id: 2, method: "tools/list", params: { _meta: modernMeta() } });
+    await c.response(2);
+    expect(c.received.filter((m) => m.method === "notifications/tools/list_changed")).toEqual([]);
+    c.end();
+    await c.connection.closed;
+  });
+
+  it("skips the rest of an oversized line instead of parsing its tail", async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const connection = serveStdio(fixtureServer(), { input, output, maxLineBytes: 64 });
+    const lines: any[] = [];
+    output.on("data", (chunk) =>
+      lines.push(
+        ...chunk
+          .toString()
+          .trim()
+          .split("\n")
+          .map((l: string) => JSON.parse(l)),
+      ),
+    );
+    input.write(
+      `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"pad":"${"x".repeat(100)}`,
+    );
+    input.write(`${"y".repeat(100)}"}}\n`);
+    input.write(
+      `${JSON.stringify({ jsonrpc: "2.0", id: 2, method: "server/discover", params: { _meta: modernMeta() } })}\n`,
+    );
+    input.end();
+    await connection.closed;
+    expect(lines.map((m) => m.error?.code ?? "ok")).toEqual([-32600, "ok"]);
   });
 
   it("answers bad lines with errors and keeps serving", async () => {

@@ -1,6 +1,7 @@
 import type { Cancellation } from "../../engine/cancellation.js";
 import { createContext, type Principal, type RequestChannel } from "../../engine/context.js";
 import { dispatch, ENGINE_METHODS, requireString } from "../../engine/dispatch.js";
+import { missingCapability } from "../../engine/input-required.js";
 import type { Server } from "../../engine/server.js";
 import { type JsonObject, LOG_LEVELS, type LogLevel } from "../../engine/types.js";
 import {
@@ -8,7 +9,6 @@ import {
   InvalidParamsError,
   InvalidRequestError,
   MethodNotFoundError,
-  MissingClientCapabilityError,
   toBerthError,
 } from "../../errors.js";
 import {
@@ -19,14 +19,7 @@ import {
   resultResponse,
 } from "../jsonrpc.js";
 import { LEGACY_VERSIONS } from "../versions.js";
-import { OutboundRequests } from "./outbound-requests.js";
 import { LegacySession } from "./session.js";
-
-const CAPABILITY_OF: Record<string, string> = {
-  "elicitation/create": "elicitation",
-  "sampling/createMessage": "sampling",
-  "roots/list": "roots",
-};
 
 /** Pick the version to speak with a client that asked for `requested`. */
 export function negotiateVersion(requested: unknown): string {
@@ -42,17 +35,22 @@ export function negotiateVersion(requested: unknown): string {
  */
 export class LegacyCodec {
   readonly #server: Server;
-  /** Server-to-client requests awaiting the client's answers. */
-  readonly outbound = new OutboundRequests();
+  readonly #clientRequestTimeoutMs: number | undefined;
 
-  constructor(server: Server) {
+  /** `clientRequestTimeoutMs`: how long to wait for a client's answer to elicitation, sampling or roots. */
+  constructor(server: Server, options: { clientRequestTimeoutMs?: number } = {}) {
     this.#server = server;
+    this.#clientRequestTimeoutMs = options.clientRequestTimeoutMs;
   }
 
-  /** Answer `initialize`, creating the session it opens. */
+  /**
+   * Answer `initialize`, creating the session it opens. `sessionId`: issue an
+   * `Mcp-Session-Id` and tell the session about changes; without it (stateless HTTP) the
+   * session lives for this one response and nothing is watched.
+   */
   initialize(
     request: JsonRpcRequest,
-    withSessionId: boolean,
+    options: { sessionId: boolean; watch?: boolean },
   ): { session: LegacySession; response: JsonRpcResponse } {
     const params = request.params;
     if (typeof params["protocolVersion"] !== "string") {
@@ -62,10 +60,15 @@ export class LegacyCodec {
     if (typeof caps !== "object" || caps === null || Array.isArray(caps)) {
       throw new InvalidParamsError("Parameter 'capabilities' must be an object");
     }
-    const session = new LegacySession(negotiateVersion(params["protocolVersion"]), withSessionId);
+    const session = new LegacySession(
+      negotiateVersion(params["protocolVersion"]),
+      options.sessionId,
+      this.#clientRequestTimeoutMs,
+    );
     session.clientCapabilities = caps as JsonObject;
     session.clientInfo = params["clientInfo"] as JsonObject | undefined;
-    session.watch((listener) => this.#server.onChange(listener));
+    if (options.watch ?? options.sessionId)
+      session.watch((listener) => this.#server.onChange(listener));
     const result: JsonObject = {
       protocolVersion: session.protocolVersion,
       capabilities: this.#server.capabilities(),
@@ -100,6 +103,13 @@ export class LegacyCodec {
     } finally {
       session.inFlight.delete(request.id);
     }
+  }
+
+  /** A throwaway session for one request of a 2025-era client served without sessions. */
+  statelessSession(version: string | undefined): LegacySession {
+    const session = new LegacySession(version ?? LEGACY_VERSIONS[0], false);
+    session.stateless = true;
+    return session;
   }
 
   /** Take a notification from the client (initialized, cancelled, roots changed). */
@@ -150,11 +160,20 @@ export class LegacyCodec {
       clientCapabilities: session.clientCapabilities,
       notify: (m, p) => send({ jsonrpc: "2.0", method: m, params: p }),
       request: (m, p) => {
-        const capability = CAPABILITY_OF[m] ?? m;
-        if (session.clientCapabilities[capability] === undefined) {
-          return Promise.reject(new MissingClientCapabilityError(capability));
+        if (session.stateless) {
+          return Promise.reject(
+            new InvalidRequestError(
+              "This endpoint serves 2025-era clients without sessions, so it cannot ask the client",
+            ),
+          );
         }
-        return this.outbound.request(m, p, send, cancellation.signal);
+        const missing = missingCapability(m, p, session.clientCapabilities);
+        if (missing) {
+          return Promise.reject(
+            new InvalidRequestError(`The client did not declare the ${missing} capability`),
+          );
+        }
+        return session.outbound.request(m, p, send, cancellation.signal);
       },
     };
     const meta = (params["_meta"] as JsonObject | undefined) ?? {};

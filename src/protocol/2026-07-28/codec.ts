@@ -24,8 +24,8 @@ import {
   resultResponse,
 } from "../jsonrpc.js";
 import { META, MODERN_VERSION, SUPPORTED_VERSIONS } from "../versions.js";
-import { InputRound } from "./input-rounds.js";
-import { collectAnswers, digestArguments, RequestStateSigner } from "./request-state.js";
+import { InputRound, mergeAnswers } from "./input-rounds.js";
+import { digestArguments, RequestStateSigner, readInputResponses } from "./request-state.js";
 
 /** Options of the 2026-07-28 codec. */
 export interface ModernCodecOptions {
@@ -164,7 +164,7 @@ export class ModernCodec {
           : failure.rpcCode;
       return {
         response: errorResponse(request.id, failure, code),
-        status: failure instanceof InvalidParamsError ? 200 : failure.status,
+        status: failure.rpcCode === JsonRpcCode.InternalError ? 500 : 200,
       };
     }
   }
@@ -211,6 +211,7 @@ export class ModernCodec {
         requestState: this.#signer.sign({
           ...bindingOf(request, principal),
           answers: round.answers,
+          asked: Object.keys(round.pending),
         }),
         _meta: this.#serverInfoMeta,
       };
@@ -225,8 +226,11 @@ export class ModernCodec {
     const previous =
       requestState === undefined
         ? undefined
-        : this.#signer.verify(requestState, bindingOf(request, principal)).answers;
-    return new InputRound(collectAnswers(previous, inputResponses), meta.clientCapabilities);
+        : this.#signer.verify(requestState, bindingOf(request, principal));
+    return new InputRound(
+      mergeAnswers(previous, readInputResponses(inputResponses)),
+      meta.clientCapabilities,
+    );
   }
 
   /** Decorate a result in place: engine results are always new objects (see normalize.ts). */

@@ -16,12 +16,24 @@ export interface RequestStatePayload {
   expires: number;
   /** Input responses collected in earlier rounds, by input request key. */
   answers: Record<string, unknown>;
+  /** Keys of the input requests the round that issued this state asked. */
+  asked: string[];
+}
+
+/** JSON with object keys sorted, so equal values always serialize the same way. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as JsonObject)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
 }
 
 /** Digest of request arguments, bound into the state so it cannot be replayed on other arguments. */
 export function digestArguments(args: unknown): string {
   return createHash("sha256")
-    .update(JSON.stringify(args ?? {}))
+    .update(canonicalJson(args ?? {}))
     .digest("base64url")
     .slice(0, 22);
 }
@@ -87,16 +99,13 @@ export class RequestStateSigner {
   }
 }
 
-/** Merge verified earlier answers with this round's `inputResponses`. */
-export function collectAnswers(
-  previous: Record<string, unknown> | undefined,
-  responses: unknown,
-): Record<string, unknown> {
-  if (responses === undefined) return { ...previous };
+/** Read `inputResponses`: an object keyed by input request id; -32602 otherwise. */
+export function readInputResponses(responses: unknown): Record<string, unknown> {
+  if (responses === undefined) return {};
   if (typeof responses !== "object" || responses === null || Array.isArray(responses)) {
     throw new InvalidParamsError(
       "Parameter 'inputResponses' must be an object keyed by input request id",
     );
   }
-  return { ...previous, ...(responses as JsonObject) };
+  return responses as Record<string, unknown>;
 }

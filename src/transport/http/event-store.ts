@@ -2,20 +2,23 @@ import type { JsonObject } from "../../engine/types.js";
 
 /**
  * Where legacy SSE events are kept so a client can resume a broken stream with
- * `Last-Event-ID`. Implement it over a shared store to resume across replicas.
+ * `Last-Event-ID`. Implement it over a shared store to resume across replicas. Event ids
+ * are the store's own; Berth prefixes them with the stream id on the wire, checks that a
+ * resumed stream belongs to the asking session, and passes both parts back here.
  */
 export interface EventStore {
-  /** Keep `message` as the next event of `streamId`; returns its event id. */
+  /** Keep `message` as the next event of `streamId`; returns its id within the stream. */
   append(streamId: string, message: JsonObject): Promise<string> | string;
   /**
-   * Replay the events of the stream `lastEventId` belongs to that came after it.
-   * Returns that stream's id, or `undefined` when the event is unknown.
+   * Send the events of `streamId` that came after `afterId`, in order. Returns false when
+   * the stream or the event is unknown (nothing was sent).
    */
   replayAfter(
-    lastEventId: string,
-    send: (eventId: string, message: JsonObject) => void,
-  ): Promise<string | undefined> | string | undefined;
-  /** Forget a finished stream's events. */
+    streamId: string,
+    afterId: string,
+    send: (id: string, message: JsonObject) => void,
+  ): Promise<boolean> | boolean;
+  /** Forget a stream's events (its final event was delivered, or its session ended). */
   forget?(streamId: string): void;
 }
 
@@ -23,7 +26,7 @@ export interface EventStore {
 export interface InMemoryEventStoreOptions {
   /** Events kept per stream; older ones are dropped first (default 100). */
   maxEventsPerStream?: number;
-  /** Streams kept; the oldest is dropped first (default 10,000). */
+  /** Streams kept; the least recently written is dropped first (default 10,000). */
   maxStreams?: number;
 }
 
@@ -43,34 +46,35 @@ export class InMemoryEventStore implements EventStore {
 
   append(streamId: string, message: JsonObject): string {
     let stream = this.#streams.get(streamId);
-    if (!stream) {
+    if (stream) {
+      // Re-insert so the map's order is least recently written first.
+      this.#streams.delete(streamId);
+    } else {
       if (this.#streams.size >= this.#maxStreams) {
         const oldest = this.#streams.keys().next().value;
         if (oldest !== undefined) this.#streams.delete(oldest);
       }
       stream = { seq: 0, events: [] };
-      this.#streams.set(streamId, stream);
     }
+    this.#streams.set(streamId, stream);
     const seq = ++stream.seq;
     stream.events.push({ seq, message });
     if (stream.events.length > this.#maxEvents) stream.events.shift();
-    return `${streamId}:${seq}`;
+    return String(seq);
   }
 
   replayAfter(
-    lastEventId: string,
-    send: (eventId: string, message: JsonObject) => void,
-  ): string | undefined {
-    const colon = lastEventId.lastIndexOf(":");
-    if (colon < 0) return undefined;
-    const streamId = lastEventId.slice(0, colon);
-    const after = Number(lastEventId.slice(colon + 1));
+    streamId: string,
+    afterId: string,
+    send: (id: string, message: JsonObject) => void,
+  ): boolean {
     const stream = this.#streams.get(streamId);
-    if (!stream || !Number.isInteger(after)) return undefined;
+    const after = /^\d+$/.test(afterId) ? Number(afterId) : Number.NaN;
+    if (!stream || !Number.isInteger(after) || after > stream.seq) return false;
     for (const event of stream.events) {
-      if (event.seq > after) send(`${streamId}:${event.seq}`, event.message);
+      if (event.seq > after) send(String(event.seq), event.message);
     }
-    return streamId;
+    return true;
   }
 
   forget(streamId: string): void {

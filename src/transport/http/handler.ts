@@ -34,6 +34,8 @@ export interface HttpEndpointOptions
   sessions?: boolean;
   /** Where legacy SSE events are kept for `Last-Event-ID` resumption (default in memory). */
   eventStore?: EventStore;
+  /** How long a 2025-era client may take to answer elicitation, sampling or roots (default 10 minutes). */
+  clientRequestTimeoutMs?: number;
   /** Interval of SSE keep-alive comments, in milliseconds (default 15 s; 0 turns them off). */
   keepAliveMs?: number;
 }
@@ -80,7 +82,7 @@ export function createHttpEndpoint(
     listeners: new Set(),
   };
   const legacy: LegacyEndpoint = {
-    codec: new LegacyCodec(server),
+    codec: new LegacyCodec(server, options),
     sessions: options.sessions === false ? undefined : new SessionTable(options),
     events: options.eventStore ?? new InMemoryEventStore(),
     keepAliveMs,

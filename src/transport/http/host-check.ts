@@ -32,7 +32,9 @@ export type HostCheck = (req: IncomingMessage) => void;
 
 /**
  * Build the Host/Origin check. Loopback binds accept only loopback Host and Origin values
- * unless told otherwise; other binds check only what is configured.
+ * unless told otherwise. Other binds check the Host header only against `allowedHosts`
+ * (when given), and refuse any request carrying an Origin not in `allowedOrigins`, so
+ * browsers reach a public server only from origins the operator listed.
  */
 export function createHostCheck(bindHost: string, options: HostCheckOptions = {}): HostCheck {
   const loopback = isLoopback(bindHost);

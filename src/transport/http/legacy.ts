@@ -3,14 +3,14 @@ import { Cancellation } from "../../engine/cancellation.js";
 import type { Principal } from "../../engine/context.js";
 import { HttpError, InvalidRequestError } from "../../errors.js";
 import type { LegacyCodec } from "../../protocol/2025-11-25/codec.js";
-import { LegacySession } from "../../protocol/2025-11-25/session.js";
+import type { LegacySession } from "../../protocol/2025-11-25/session.js";
 import type { ClientMessage } from "../../protocol/jsonrpc.js";
 import { LEGACY_VERSIONS } from "../../protocol/versions.js";
 import type { EventStore } from "./event-store.js";
-import { Reply } from "./reply.js";
-import { writeAccepted, writeError, writeJson, writeMethodNotAllowed } from "./respond.js";
+import { EVENT_ID_SEPARATOR, Reply } from "./reply.js";
+import { writeAccepted, writeEventsOnly, writeJson, writeMethodNotAllowed } from "./respond.js";
 import type { SessionTable } from "./sessions.js";
-import { keepAlive, SSE_HEADERS, writeEvent } from "./sse.js";
+import { keepAlive, SSE_HEADERS } from "./sse.js";
 
 /** Shared state of the 2025-era side of the endpoint. */
 export interface LegacyEndpoint {
@@ -19,7 +19,7 @@ export interface LegacyEndpoint {
   readonly sessions: SessionTable | undefined;
   readonly events: EventStore;
   readonly keepAliveMs: number;
-  /** Running POST streams by stream id, so a resumed GET can re-attach. */
+  /** Open streams by stream id (POST streams and GET streams), so a resumed GET can re-attach. */
   readonly running: Map<string, Reply>;
   /** How many POST streams were opened, for stream ids. */
   readonly streams: { count: number };
@@ -61,7 +61,17 @@ function findSession(endpoint: LegacyEndpoint, req: IncomingMessage): LegacySess
       -32001,
       "Session not found: initialize a new session",
     );
+  session.lastSeen = Date.now();
   return session;
+}
+
+/** Count an open response against its session, so an idle session is one nobody listens to. */
+function track(session: LegacySession, res: ServerResponse): void {
+  session.connections++;
+  res.once("close", () => {
+    session.connections--;
+    session.lastSeen = Date.now();
+  });
 }
 
 /** Serve one 2025-era POST. */
@@ -86,19 +96,24 @@ export async function serveLegacy(
         "Too many open sessions; try again later",
       );
     }
-    const { session, response } = codec.initialize(incoming.message, sessions !== undefined);
+    const { session, response } = codec.initialize(incoming.message, {
+      sessionId: sessions !== undefined,
+    });
     if (session.id) sessions?.add(session);
     writeJson(res, 200, response, session.id ? { [SESSION_HEADER]: session.id } : undefined);
     return;
   }
-  const session = sessions ? findSession(endpoint, req) : statelessSession(req);
+  const session = sessions
+    ? findSession(endpoint, req)
+    : codec.statelessSession(headerOf(req, "mcp-protocol-version"));
   if (incoming.kind === "notification") {
     codec.notify(session, incoming.message);
     writeAccepted(res);
     return;
   }
   if (incoming.kind === "response") {
-    codec.outbound.resolve(incoming.message);
+    // Only this session's own requests can be answered; anything else is ignored.
+    session.outbound.resolve(incoming.message);
     writeAccepted(res);
     return;
   }
@@ -106,31 +121,29 @@ export async function serveLegacy(
   // With sessions a dropped connection is not a cancellation: the client may resume the
   // stream with Last-Event-ID. Without them nothing could resume, so the handler stops.
   const cancellation = new Cancellation();
-  const streamId = session.id ? `${session.id}/${++endpoint.streams.count}` : undefined;
-  const reply = new Reply(
-    res,
-    streamId
-      ? { headers: { [SESSION_HEADER]: session.id! }, store: { events: endpoint.events, streamId } }
-      : { onDisconnect: () => cancellation.abort(new Error("Client disconnected")) },
-  );
-  if (streamId) endpoint.running.set(streamId, reply);
-  try {
-    const response = await codec.handle(session, request, principal, cancellation, (m) =>
-      reply.send(m),
-    );
-    if (response) reply.finish(response as unknown as Record<string, unknown>);
-    else reply.abandon();
-  } finally {
-    if (streamId) endpoint.running.delete(streamId);
+  let reply: Reply;
+  if (session.id) {
+    track(session, res);
+    const streamId = `${session.id}/${++endpoint.streams.count}`;
+    reply = new Reply(res, {
+      headers: { [SESSION_HEADER]: session.id },
+      store: { events: endpoint.events, streamId },
+      onDone: () => endpoint.running.delete(streamId),
+    });
+    endpoint.running.set(streamId, reply);
+  } else {
+    reply = new Reply(res, {
+      onDisconnect: () => cancellation.abort(new Error("Client disconnected")),
+    });
   }
+  const response = await codec.handle(session, request, principal, cancellation, (m) =>
+    reply.send(m),
+  );
+  if (response) reply.finish(response as unknown as Record<string, unknown>);
+  else reply.abandon();
 }
 
-function statelessSession(req: IncomingMessage): LegacySession {
-  const version = headerOf(req, "mcp-protocol-version") ?? LEGACY_VERSIONS[0];
-  return new LegacySession(version, false);
-}
-
-/** GET: the session's standalone SSE stream, or the resumption of a broken one. */
+/** GET: the session's standalone SSE stream, or the resumption of a broken stream. */
 export async function openLegacyStream(
   endpoint: LegacyEndpoint,
   req: IncomingMessage,
@@ -149,47 +162,65 @@ export async function openLegacyStream(
       "Not Acceptable: the GET stream needs Accept: text/event-stream",
     );
   }
+  const standaloneId = `${session.id}/standalone`;
   const lastEventId = headerOf(req, "last-event-id");
-  if (!lastEventId && session.unsolicited) {
-    throw new HttpError(
-      "ERR_STREAM_CONFLICT",
-      409,
-      -32000,
-      "Conflict: this session already has an open GET stream",
-    );
+  let streamId = standaloneId;
+  let afterId: string | undefined;
+  if (lastEventId) {
+    const at = lastEventId.indexOf(EVENT_ID_SEPARATOR);
+    streamId = at < 0 ? "" : lastEventId.slice(0, at);
+    afterId = lastEventId.slice(at + 1);
+    if (!streamId.startsWith(`${session.id}/`)) {
+      throw new HttpError(
+        "ERR_UNKNOWN_EVENT",
+        404,
+        -32600,
+        "Last-Event-ID names no stream of this session",
+      );
+    }
   }
-  res.writeHead(200, { ...SSE_HEADERS, [SESSION_HEADER]: session.id! });
-  res.flushHeaders();
   const stopKeepAlive = keepAlive(res, endpoint.keepAliveMs);
   res.once("close", stopKeepAlive);
-  if (lastEventId) {
-    const streamId = await endpoint.events.replayAfter(lastEventId, (id, message) =>
-      writeEvent(res, message, id),
-    );
-    const running = streamId === undefined ? undefined : endpoint.running.get(streamId);
-    if (running && !running.finished) running.attach(res);
-    else if (streamId !== `${session.id}/standalone`) res.end();
-    if (streamId !== `${session.id}/standalone`) return;
-  }
-  if (session.unsolicited) {
-    writeEvent(res, {
-      jsonrpc: "2.0",
-      id: null,
-      error: { code: -32000, message: "Conflict: a GET stream is already open" },
-    });
-    res.end();
+  track(session, res);
+
+  const running = endpoint.running.get(streamId);
+  if (running) {
+    if (afterId === undefined && running.connected) {
+      throw new HttpError(
+        "ERR_STREAM_CONFLICT",
+        409,
+        -32000,
+        "Conflict: this session already has an open GET stream",
+      );
+    }
+    res.writeHead(200, { ...SSE_HEADERS, [SESSION_HEADER]: session.id! });
+    running.resume(res, afterId);
     return;
   }
-  const streamId = `${session.id}/standalone`;
-  const send = (message: Record<string, unknown>) => {
-    Promise.resolve(endpoint.events.append(streamId, message)).then((id) =>
-      writeEvent(res, message, id),
+  if (streamId !== standaloneId) {
+    // The stream finished: replay what is stored (its final response included) and end.
+    await writeEventsOnly(
+      res,
+      session.id!,
+      (send) => endpoint.events.replayAfter(streamId, afterId!, send),
+      streamId,
     );
-  };
-  session.unsolicited = send;
-  res.once("close", () => {
-    if (session.unsolicited === send) session.unsolicited = undefined;
+    return;
+  }
+  const reply = new Reply(res, {
+    headers: { [SESSION_HEADER]: session.id! },
+    store: { events: endpoint.events, streamId },
   });
+  reply.open();
+  endpoint.running.set(streamId, reply);
+  session.unsolicited = {
+    send: (message) => reply.send(message),
+    end: () => {
+      reply.abandon();
+      endpoint.running.delete(streamId);
+      endpoint.events.forget?.(streamId);
+    },
+  };
 }
 
 /** DELETE: end the session. */
@@ -204,8 +235,7 @@ export function deleteLegacySession(
     return;
   }
   if (!endpoint.sessions.delete(id)) {
-    writeError(res, new HttpError("ERR_SESSION_NOT_FOUND", 404, -32001, "Session not found"));
-    return;
+    throw new HttpError("ERR_SESSION_NOT_FOUND", 404, -32001, "Session not found");
   }
   res.writeHead(200);
   res.end();

@@ -45,16 +45,13 @@ export class SessionTable {
     return this.#sessions.delete(id);
   }
 
-  /** Close sessions idle past the limit with nothing in flight and no open stream. */
+  /**
+   * Close sessions nobody is connected to and that sent nothing for longer than the limit.
+   * Work still running for such a session is cancelled: no one is left to receive it.
+   */
   sweep(now = Date.now()): void {
     for (const [id, session] of this.#sessions) {
-      if (
-        now - session.lastSeen > this.#idleMs &&
-        session.inFlight.size === 0 &&
-        !session.unsolicited
-      ) {
-        this.delete(id);
-      }
+      if (session.connections === 0 && now - session.lastSeen > this.#idleMs) this.delete(id);
     }
   }
 

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
 import { Cancellation } from "../../engine/cancellation.js";
 import { ANONYMOUS } from "../../engine/context.js";
 import type { Server } from "../../engine/server.js";
@@ -25,6 +26,8 @@ export interface StdioOptions extends ModernCodecOptions {
   output?: Writable;
   /** Longest accepted line, in bytes (default 4 MiB). */
   maxLineBytes?: number;
+  /** How long to wait for the client's answer to elicitation, sampling or roots (default 10 minutes). */
+  clientRequestTimeoutMs?: number;
 }
 
 /** A server running on stdio. */
@@ -48,53 +51,65 @@ export function serveStdio(server: Server, options: StdioOptions = {}): StdioCon
   const output = options.output ?? process.stdout;
   const maxLine = options.maxLineBytes ?? 4 * 1024 * 1024;
   const modern = new ModernCodec(server, options);
-  const legacy = new LegacyCodec(server);
+  const legacy = new LegacyCodec(server, options);
   const write = (message: unknown) => {
     if (!output.writableEnded) output.write(`${JSON.stringify(message)}\n`);
   };
+  // The legacy session exists only once a 2025-era client spoke: a 2026 client must
+  // receive no notification it did not subscribe to.
   let session: LegacySession | undefined;
   const inFlight = new Map<RequestId, Cancellation>();
   const subscriptions = new Map<RequestId, Subscription>();
   const running = new Set<Promise<void>>();
 
-  const legacySession = (): LegacySession => {
-    if (!session) {
-      session = new LegacySession(LEGACY_VERSIONS[0], false);
-      session.unsolicited = write;
-      session.watch((listener) => server.onChange(listener));
-    }
+  const openSession = (created: LegacySession): LegacySession => {
+    session?.close();
+    session = created;
+    session.unsolicited = { send: write, end: () => {} };
     return session;
+  };
+  const legacySession = (): LegacySession => {
+    if (session) return session;
+    const implicit = openSession(
+      new LegacySession(LEGACY_VERSIONS[0], false, options.clientRequestTimeoutMs),
+    );
+    implicit.watch((listener) => server.onChange(listener));
+    return implicit;
   };
 
   async function handle(incoming: ClientMessage): Promise<void> {
     if (incoming.kind === "response") {
-      legacy.outbound.resolve(incoming.message);
+      session?.outbound.resolve(incoming.message);
       return;
     }
     const { method, params } = incoming.message;
-    const meta = params["_meta"] as JsonObject | undefined;
-    const isModern =
-      method === "server/discover" || (meta !== undefined && META.protocolVersion in meta);
     if (incoming.kind === "notification") {
       if (method === "notifications/cancelled") {
         const id = params["requestId"] as RequestId;
         inFlight.get(id)?.abort(new Error("Cancelled by client"));
         subscriptions.get(id)?.close();
         subscriptions.delete(id);
+      } else if (session) {
+        legacy.notify(session, incoming.message);
       }
-      if (!isModern) legacy.notify(legacySession(), incoming.message);
       return;
     }
     const request = incoming.message;
+    const meta = params["_meta"] as JsonObject | undefined;
+    const isModern =
+      method === "server/discover" || (meta !== undefined && META.protocolVersion in meta);
+    if (inFlight.has(request.id) || subscriptions.has(request.id)) {
+      throw new InvalidRequestError(
+        `Invalid request: id ${JSON.stringify(request.id)} is already in use`,
+      );
+    }
     if (isModern && method === "subscriptions/listen") {
       subscriptions.set(request.id, listen(server, request, write));
       return;
     }
     if (!isModern && method === "initialize") {
-      session?.close();
-      const opened = legacy.initialize(request, false);
-      session = opened.session;
-      session.unsolicited = write;
+      const opened = legacy.initialize(request, { sessionId: false, watch: true });
+      openSession(opened.session);
       write(opened.response);
       return;
     }
@@ -131,41 +146,57 @@ export function serveStdio(server: Server, options: StdioOptions = {}): StdioCon
     }
   }
 
+  // Decode across chunk boundaries, so a multi-byte character split between chunks survives.
+  const decoder = new StringDecoder("utf8");
   let buffer = "";
-  let resolveClosed: () => void;
-  const closed = new Promise<void>((resolve) => {
-    resolveClosed = resolve;
-  });
-  const finish = async () => {
-    input.off("data", onData);
-    for (const subscription of subscriptions.values()) subscription.end();
-    subscriptions.clear();
-    await Promise.allSettled([...running]);
-    session?.close();
-    resolveClosed();
-  };
+  let skipping = false;
   const onData = (chunk: Buffer | string) => {
-    buffer += chunk.toString();
+    buffer += typeof chunk === "string" ? chunk : decoder.write(chunk);
     let newline = buffer.indexOf("\n");
     while (newline >= 0) {
       const line = buffer.slice(0, newline);
       buffer = buffer.slice(newline + 1);
-      onLine(line);
+      if (skipping) skipping = false;
+      else onLine(line);
       newline = buffer.indexOf("\n");
     }
-    if (Buffer.byteLength(buffer) > maxLine) {
+    if (!skipping && Buffer.byteLength(buffer) > maxLine) {
+      // Drop the rest of this line too, up to its newline.
       buffer = "";
+      skipping = true;
       write(
         errorResponse(
           null,
           new InvalidRequestError(`Invalid request: message longer than ${maxLine} bytes`),
         ),
       );
+    } else if (skipping) {
+      buffer = "";
     }
+  };
+
+  let resolveClosed: () => void;
+  const closed = new Promise<void>((resolve) => {
+    resolveClosed = resolve;
+  });
+  let finishing = false;
+  const finish = async () => {
+    if (finishing) return;
+    finishing = true;
+    input.off("data", onData);
+    for (const subscription of subscriptions.values()) subscription.end();
+    subscriptions.clear();
+    // The client can no longer answer: fail what waits on it. Other work finishes, since a
+    // client that closed its input may still read the output.
+    session?.outbound.rejectAll();
+    await Promise.allSettled([...running]);
+    session?.close();
+    resolveClosed();
   };
   input.on("data", onData);
   input.once("end", () => {
-    if (buffer.trim()) onLine(buffer);
+    buffer += decoder.end();
+    if (buffer.trim() && !skipping) onLine(buffer);
     buffer = "";
     void finish();
   });
