@@ -173,3 +173,34 @@ export class MissingClientCapabilityError extends BerthError {
     );
   }
 }
+
+/** Credentials are missing, malformed, unknown, expired or revoked (HTTP 401). */
+export class UnauthorizedError extends BerthError {
+  /** OAuth error code for the challenge (`invalid_token`), absent when no credentials came. */
+  readonly oauthError: "invalid_token" | "invalid_request" | undefined;
+
+  constructor(
+    message: string,
+    oauthError?: "invalid_token" | "invalid_request",
+    options?: BerthErrorOptions,
+  ) {
+    super("ERR_UNAUTHORIZED", JsonRpcCode.InvalidRequest, message, { status: 401, ...options });
+    this.oauthError = oauthError;
+  }
+}
+
+/** The caller is authenticated but lacks scopes the operation needs (HTTP 403). */
+export class InsufficientScopeError extends BerthError {
+  /** Every scope the operation needs, granted or not. */
+  readonly requiredScopes: readonly string[];
+
+  constructor(what: string, requiredScopes: readonly string[], options?: BerthErrorOptions) {
+    super(
+      "ERR_INSUFFICIENT_SCOPE",
+      JsonRpcCode.InvalidRequest,
+      `Insufficient scope: ${what} needs ${requiredScopes.join(" ")}; authorize again with these scopes`,
+      { status: 403, data: { error: "insufficient_scope", requiredScopes }, ...options },
+    );
+    this.requiredScopes = requiredScopes;
+  }
+}

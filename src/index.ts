@@ -13,8 +13,24 @@
  * await serveHttp(server, { port: 3000 });
  */
 export {
+  API_KEY_PREFIX,
+  generateApiKey,
+  hashApiKey,
+  isApiKey,
+  type NewApiKey,
+} from "./auth/api-key.js";
+export { type BearerChallenge, bearerChallenge } from "./auth/challenge.js";
+export { hashPassword, verifyPassword } from "./auth/password.js";
+export {
+  protectedResourceMetadataPath,
+  ResourceServer,
+  type ResourceServerOptions,
+} from "./auth/resource-server.js";
+export {
   ANONYMOUS,
   type HandlerContext,
+  LOCAL,
+  missingScopes,
   type Principal,
   type RequestLogger,
 } from "./engine/context.js";

@@ -21,12 +21,27 @@ export interface Principal {
   scopes: readonly string[];
   /** OAuth client id, when known. */
   clientId?: string;
-  /** How the caller authenticated. */
-  via: "anonymous" | "bearer" | "api-key";
+  /**
+   * How the caller authenticated. `local` is the user running a stdio server, trusted
+   * with every scope.
+   */
+  via: "anonymous" | "local" | "bearer" | "api-key";
 }
 
 /** The principal of unauthenticated requests. */
 export const ANONYMOUS: Principal = Object.freeze({ scopes: Object.freeze([]), via: "anonymous" });
+
+/** The principal of stdio requests: the local user who started the server. */
+export const LOCAL: Principal = Object.freeze({ scopes: Object.freeze([]), via: "local" });
+
+/** The scopes of `required` the principal lacks (none for the local user). */
+export function missingScopes(
+  principal: Principal,
+  required: readonly string[] | undefined,
+): string[] {
+  if (!required || required.length === 0 || principal.via === "local") return [];
+  return required.filter((scope) => !principal.scopes.includes(scope));
+}
 
 /**
  * What a protocol codec provides to a handler for one request: the way back to the client.

@@ -32,6 +32,8 @@ export interface ToolConfig<
   annotations?: ToolAnnotations;
   icons?: Icon[];
   _meta?: JsonObject;
+  /** Scopes a caller needs to see and call this tool (all of them). */
+  scopes?: string[];
 }
 
 /** The arguments a tool handler receives for an input schema. */
@@ -51,6 +53,8 @@ export type Completer = (
 
 /** How a fixed resource is described. */
 export interface ResourceConfig {
+  /** Scopes a caller needs to see and read this resource (all of them). */
+  scopes?: string[];
   title?: string;
   description?: string;
   mimeType?: string;
@@ -107,6 +111,8 @@ export interface PromptArgument {
 
 /** How a prompt is described. */
 export interface PromptConfig {
+  /** Scopes a caller needs to see and get this prompt (all of them). */
+  scopes?: string[];
   title?: string;
   description?: string;
   arguments?: PromptArgument[];

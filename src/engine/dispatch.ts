@@ -1,11 +1,12 @@
 import {
   CancelledError,
+  InsufficientScopeError,
   InvalidParamsError,
   MethodNotFoundError,
   MissingClientCapabilityError,
   ResourceNotFoundError,
 } from "../errors.js";
-import type { HandlerContext } from "./context.js";
+import { type HandlerContext, missingScopes } from "./context.js";
 import type { Completer, ToolReturn } from "./definitions.js";
 import { InputRequiredSignal, InvalidInputResponseError } from "./input-required.js";
 import { toCallToolResult, toGetPromptResult, toReadResourceResult } from "./normalize.js";
@@ -92,6 +93,29 @@ function isControl(error: unknown): boolean {
   );
 }
 
+/** Refuse the operation unless the caller has every scope it needs. */
+function requireScopes(
+  ctx: HandlerContext,
+  scopes: readonly string[] | undefined,
+  what: string,
+): void {
+  if (scopes && missingScopes(ctx.principal, scopes).length > 0)
+    throw new InsufficientScopeError(what, scopes);
+}
+
+/** Keep the entries the caller may use, unless the server lists everything. */
+function visible<T>(
+  server: Server,
+  ctx: HandlerContext,
+  items: readonly T[],
+  scopesOf: (item: T) => readonly string[] | undefined,
+): readonly T[] {
+  if (server.options.hideUnauthorized === false) return items;
+  return items.some((item) => missingScopes(ctx.principal, scopesOf(item)).length > 0)
+    ? items.filter((item) => missingScopes(ctx.principal, scopesOf(item)).length === 0)
+    : items;
+}
+
 async function callTool(
   server: Server,
   params: JsonObject,
@@ -100,6 +124,7 @@ async function callTool(
   const name = requireString(params, "name");
   const tool = server.getTool(name);
   if (!tool) throw new InvalidParamsError(`Unknown tool: ${name}`, { data: { name } });
+  requireScopes(ctx, tool.scopes, `tool ${name}`);
   const raw = optionalObject(params, "arguments");
   let args: unknown;
   try {
@@ -126,6 +151,7 @@ async function readResource(
   const uri = requireString(params, "uri");
   const fixed = server.getResource(uri);
   if (fixed) {
+    requireScopes(ctx, fixed.scopes, `resource ${uri}`);
     return toReadResourceResult(
       await fixed.handler(uri, ctx),
       uri,
@@ -135,6 +161,7 @@ async function readResource(
   for (const entry of server.templates()) {
     const variables = entry.template.match(uri);
     if (variables) {
+      requireScopes(ctx, entry.config.scopes, `resource ${uri}`);
       const value = await entry.handler(uri, variables, ctx);
       return toReadResourceResult(value, uri, entry.config.mimeType) as unknown as JsonObject;
     }
@@ -147,8 +174,10 @@ async function listResources(
   params: JsonObject,
   ctx: HandlerContext,
 ): Promise<JsonObject> {
-  const all: JsonObject[] = [...server.resources()].map((r) => r.listing);
-  for (const entry of server.templates()) {
+  const all: JsonObject[] = visible(server, ctx, [...server.resources()], (r) => r.scopes).map(
+    (r) => r.listing,
+  );
+  for (const entry of visible(server, ctx, server.templates(), (t) => t.config.scopes)) {
     if (!entry.config.list) continue;
     for (const { uri, name, ...config } of await entry.config.list(ctx)) {
       all.push({
@@ -170,6 +199,7 @@ async function getPrompt(
   const name = requireString(params, "name");
   const prompt = server.getPrompt(name);
   if (!prompt) throw new InvalidParamsError(`Unknown prompt: ${name}`, { data: { name } });
+  requireScopes(ctx, prompt.config.scopes, `prompt ${name}`);
   const args = optionalObject(params, "arguments");
   for (const argument of prompt.config.arguments ?? []) {
     const value = args[argument.name];
@@ -234,8 +264,12 @@ export async function dispatch(
   switch (method) {
     case "tools/call":
       return (await callTool(server, params, ctx)) as unknown as JsonObject;
-    case "tools/list":
-      return listed("tools", page(server, server.toolListings(), params));
+    case "tools/list": {
+      const tools = server.sortedTools();
+      const shown = visible(server, ctx, tools, (t) => t.scopes);
+      const listings = shown === tools ? server.toolListings() : shown.map((t) => t.listing);
+      return listed("tools", page(server, listings, params));
+    }
     case "resources/read":
       return readResource(server, params, ctx);
     case "resources/list":
@@ -245,7 +279,7 @@ export async function dispatch(
         "resourceTemplates",
         page(
           server,
-          server.templates().map((t) => t.listing),
+          visible(server, ctx, server.templates(), (t) => t.config.scopes).map((t) => t.listing),
           params,
         ),
       );
@@ -254,7 +288,7 @@ export async function dispatch(
         "prompts",
         page(
           server,
-          [...server.prompts()].map((p) => p.listing),
+          visible(server, ctx, [...server.prompts()], (p) => p.config.scopes).map((p) => p.listing),
           params,
         ),
       );

@@ -35,6 +35,11 @@ export interface ServerOptions {
   websiteUrl?: string;
   /** Items per page in list results; unset means one page with everything. */
   pageSize?: number;
+  /**
+   * Leave out of lists what the caller lacks the scopes to use (default true). With false,
+   * lists show everything and calls are refused with a scope challenge.
+   */
+  hideUnauthorized?: boolean;
   /** How long clients may cache list results and resource reads, in milliseconds. */
   cacheTtlMs?: number;
 }
@@ -47,6 +52,8 @@ export interface RegisteredTool {
   readonly output: CompiledSchema | undefined;
   /** Arguments mirrored into `Mcp-Param-*` headers on HTTP. */
   readonly headerParams: readonly HeaderParam[];
+  /** Scopes a caller needs. */
+  readonly scopes: readonly string[] | undefined;
   readonly handler: ToolHandler<unknown, unknown>;
 }
 
@@ -55,6 +62,8 @@ export interface RegisteredResource {
   readonly uri: string;
   readonly listing: JsonObject;
   readonly mimeType: string | undefined;
+  /** Scopes a caller needs. */
+  readonly scopes: readonly string[] | undefined;
   readonly handler: ResourceHandler;
 }
 
@@ -126,6 +135,7 @@ export class Server {
   readonly #prompts = new Map<string, RegisteredPrompt>();
   readonly #listeners = new Set<(change: ServerChange) => void>();
   #toolList: JsonObject[] | undefined;
+  #sortedTools: RegisteredTool[] | undefined;
 
   constructor(options: ServerOptions) {
     if (!options?.name || !options.version)
@@ -170,13 +180,23 @@ export class Server {
     if (config.annotations) listing["annotations"] = config.annotations;
     if (_meta) listing["_meta"] = _meta;
     const headerParams = findHeaderParams(input.jsonSchema, name);
-    this.#tools.set(name, { name, listing, input, output, headerParams, handler });
+    this.#tools.set(name, {
+      name,
+      listing,
+      input,
+      output,
+      headerParams,
+      scopes: config.scopes,
+      handler,
+    });
     this.#toolList = undefined;
+    this.#sortedTools = undefined;
     this.#emit({ kind: "tools" });
     return {
       remove: () => {
         if (this.#tools.delete(name)) {
           this.#toolList = undefined;
+          this.#sortedTools = undefined;
           this.#emit({ kind: "tools" });
         }
       },
@@ -196,7 +216,13 @@ export class Server {
     if (config.mimeType) listing["mimeType"] = config.mimeType;
     if (config.size !== undefined) listing["size"] = config.size;
     if (config.annotations) listing["annotations"] = config.annotations;
-    this.#resources.set(uri, { uri, listing, mimeType: config.mimeType, handler });
+    this.#resources.set(uri, {
+      uri,
+      listing,
+      mimeType: config.mimeType,
+      scopes: config.scopes,
+      handler,
+    });
     this.#emit({ kind: "resources" });
     return { remove: () => this.#resources.delete(uri) && this.#emit({ kind: "resources" }) };
   }
@@ -314,11 +340,15 @@ export class Server {
     return this.#tools.get(name);
   }
 
-  /** Tool listings, sorted by name so the order is deterministic. */
+  /** Tools sorted by name, so lists come in a deterministic order. */
+  sortedTools(): readonly RegisteredTool[] {
+    this.#sortedTools ??= [...this.#tools.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+    return this.#sortedTools;
+  }
+
+  /** Tool listings in {@link sortedTools} order. */
   toolListings(): JsonObject[] {
-    this.#toolList ??= [...this.#tools.values()]
-      .sort((a, b) => (a.name < b.name ? -1 : 1))
-      .map((t) => t.listing);
+    this.#toolList ??= this.sortedTools().map((t) => t.listing);
     return this.#toolList;
   }
 

@@ -36,6 +36,8 @@ export class LegacySession {
   readonly outbound: OutboundRequests;
   /** Last time the client used this session (ms since epoch). */
   lastSeen = Date.now();
+  /** Subject of the principal that opened the session; only it may use the session. */
+  owner: string | undefined;
   /** True for the throwaway sessions of stateless HTTP, which cannot be asked anything. */
   stateless = false;
   /** Open HTTP responses of this session (POST streams and the GET stream). */

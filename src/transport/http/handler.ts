@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ANONYMOUS } from "../../engine/context.js";
+import { bearerChallenge } from "../../auth/challenge.js";
+import { protectedResourceMetadataPath, type ResourceServer } from "../../auth/resource-server.js";
+import { ANONYMOUS, type Principal } from "../../engine/context.js";
 import type { Server } from "../../engine/server.js";
 import type { JsonObject } from "../../engine/types.js";
-import { InvalidRequestError } from "../../errors.js";
+import { InsufficientScopeError, InvalidRequestError, UnauthorizedError } from "../../errors.js";
 import { LegacyCodec } from "../../protocol/2025-11-25/codec.js";
 import { ModernCodec, type ModernCodecOptions } from "../../protocol/2026-07-28/codec.js";
 import { type ClientMessage, idOf, parseMessage } from "../../protocol/jsonrpc.js";
@@ -14,6 +16,7 @@ import {
   deleteLegacySession,
   type LegacyEndpoint,
   openLegacyStream,
+  type Refusal,
   serveLegacy,
 } from "./legacy.js";
 import { type ModernEndpoint, serveModern } from "./modern.js";
@@ -26,6 +29,12 @@ export interface HttpEndpointOptions
   extends HostCheckOptions,
     ModernCodecOptions,
     SessionTableOptions {
+  /** Who may call: authenticates every request before any work. Unset: everyone, anonymously. */
+  auth?: ResourceServer;
+  /** The endpoint's public URL (the OAuth resource); default: from the Host header and `path`. */
+  publicUrl?: string;
+  /** The endpoint's path, for the default public URL (default `/mcp`). */
+  path?: string;
   /** Interface the listener is bound to; decides the Host/Origin defaults (default 127.0.0.1). */
   bindHost?: string;
   /** Largest accepted request body, in bytes (default 4 MiB). */
@@ -47,6 +56,12 @@ export interface HttpEndpoint {
   readonly sessionCount: number;
   /** End listen streams gracefully and close every session. */
   close(): void;
+}
+
+/** URL of the protected-resource metadata of a resource. */
+export function metadataUrl(resource: string): string {
+  const url = new URL(resource);
+  return `${url.origin}${protectedResourceMetadataPath(url)}`;
 }
 
 function isModern(req: IncomingMessage, incoming: ClientMessage): boolean {
@@ -75,11 +90,23 @@ export function createHttpEndpoint(
   const hostCheck = createHostCheck(options.bindHost ?? "127.0.0.1", options);
   const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const keepAliveMs = options.keepAliveMs ?? 15_000;
+  const auth = options.auth;
+  const refusal: Refusal = (response, req) => {
+    const data = response.error?.data as { error?: string; requiredScopes?: string[] } | undefined;
+    if (!auth || data?.error !== "insufficient_scope") return undefined;
+    const error = new InsufficientScopeError("this operation", data.requiredScopes ?? []);
+    return { status: 403, headers: challengeHeaders(error, req) ?? {} };
+  };
+  /** The canonical URL of this endpoint, as the client reached it. */
+  const resourceOf = (req: IncomingMessage): string =>
+    options.publicUrl ?? `http://${req.headers.host ?? "localhost"}${options.path ?? "/mcp"}`;
+
   const modern: ModernEndpoint = {
     server,
     codec: new ModernCodec(server, options),
     keepAliveMs,
     listeners: new Set(),
+    refusal,
   };
   const legacy: LegacyEndpoint = {
     codec: new LegacyCodec(server, options),
@@ -88,9 +115,14 @@ export function createHttpEndpoint(
     keepAliveMs,
     running: new Map<string, Reply>(),
     streams: { count: 0 },
+    refusal,
   };
 
-  async function post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function post(
+    req: IncomingMessage,
+    res: ServerResponse,
+    principal: Principal,
+  ): Promise<void> {
     let raw: unknown;
     try {
       assertJsonContentType(req);
@@ -98,11 +130,41 @@ export function createHttpEndpoint(
       if (Array.isArray(raw))
         throw new InvalidRequestError("Invalid request: JSON-RPC batches are not supported");
       const incoming = parseMessage(raw);
-      if (isModern(req, incoming)) await serveModern(modern, req, res, incoming, ANONYMOUS);
-      else await serveLegacy(legacy, req, res, incoming, ANONYMOUS);
+      if (isModern(req, incoming)) await serveModern(modern, req, res, incoming, principal);
+      else await serveLegacy(legacy, req, res, incoming, principal);
     } catch (error) {
-      writeError(res, error, idOf(raw));
+      writeError(res, error, idOf(raw), challengeHeaders(error, req));
     }
+  }
+
+  /** `WWW-Authenticate` for authorization failures, pointing at this resource's metadata. */
+  function challengeHeaders(
+    error: unknown,
+    req: IncomingMessage,
+  ): Record<string, string> | undefined {
+    if (!auth) return undefined;
+    const resourceMetadata = metadataUrl(resourceOf(req));
+    if (error instanceof UnauthorizedError) {
+      const scope = auth.scopesSupported;
+      return {
+        "www-authenticate": bearerChallenge({
+          resourceMetadata,
+          ...(scope.length > 0 ? { scope } : {}),
+          ...(error.oauthError ? { error: error.oauthError, errorDescription: error.message } : {}),
+        }),
+      };
+    }
+    if (error instanceof InsufficientScopeError) {
+      return {
+        "www-authenticate": bearerChallenge({
+          resourceMetadata,
+          scope: error.requiredScopes,
+          error: "insufficient_scope",
+          errorDescription: error.message,
+        }),
+      };
+    }
+    return undefined;
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -113,18 +175,35 @@ export function createHttpEndpoint(
       writeError(res, error);
       return;
     }
+    // Nothing is read, parsed or opened before the caller is known.
+    let principal: Principal = ANONYMOUS;
+    if (auth) {
+      try {
+        principal = await auth.authenticate(req.headers.authorization, resourceOf(req));
+      } catch (error) {
+        req.resume();
+        writeError(res, error, null, challengeHeaders(error, req));
+        return;
+      }
+    }
     const modernHeader = req.headers["mcp-protocol-version"];
     switch (req.method) {
       case "POST":
-        return post(req, res);
+        return post(req, res, principal);
       case "GET":
         if (typeof modernHeader === "string" && isModernVersion(modernHeader))
           return writeMethodNotAllowed(res, "POST");
-        return openLegacyStream(legacy, req, res).catch((error) => writeError(res, error));
+        return openLegacyStream(legacy, req, res, principal).catch((error) =>
+          writeError(res, error),
+        );
       case "DELETE":
         if (typeof modernHeader === "string" && isModernVersion(modernHeader))
           return writeMethodNotAllowed(res, "POST");
-        return deleteLegacySession(legacy, req, res);
+        try {
+          return deleteLegacySession(legacy, req, res, principal);
+        } catch (error) {
+          return writeError(res, error);
+        }
       default:
         req.resume();
         return writeMethodNotAllowed(res, "POST, GET, DELETE");

@@ -4,7 +4,7 @@ import type { Principal } from "../../engine/context.js";
 import { HttpError, InvalidRequestError } from "../../errors.js";
 import type { LegacyCodec } from "../../protocol/2025-11-25/codec.js";
 import type { LegacySession } from "../../protocol/2025-11-25/session.js";
-import type { ClientMessage } from "../../protocol/jsonrpc.js";
+import type { ClientMessage, JsonRpcResponse } from "../../protocol/jsonrpc.js";
 import { LEGACY_VERSIONS } from "../../protocol/versions.js";
 import type { EventStore } from "./event-store.js";
 import { EVENT_ID_SEPARATOR, Reply } from "./reply.js";
@@ -23,9 +23,17 @@ export interface LegacyEndpoint {
   readonly running: Map<string, Reply>;
   /** How many POST streams were opened, for stream ids. */
   readonly streams: { count: number };
+  /** HTTP status and headers for a response that refuses the caller (insufficient scope). */
+  readonly refusal: Refusal;
 }
 
 const SESSION_HEADER = "mcp-session-id";
+
+/** Status and headers of a JSON-RPC error response that refuses the caller, if it is one. */
+export type Refusal = (
+  response: JsonRpcResponse,
+  req: IncomingMessage,
+) => { status: number; headers: Record<string, string> } | undefined;
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -44,7 +52,11 @@ function checkVersionHeader(req: IncomingMessage): void {
   }
 }
 
-function findSession(endpoint: LegacyEndpoint, req: IncomingMessage): LegacySession {
+function findSession(
+  endpoint: LegacyEndpoint,
+  req: IncomingMessage,
+  principal: Principal,
+): LegacySession {
   const id = headerOf(req, SESSION_HEADER);
   if (!id)
     throw new HttpError(
@@ -54,7 +66,8 @@ function findSession(endpoint: LegacyEndpoint, req: IncomingMessage): LegacySess
       "Bad Request: Mcp-Session-Id header is required",
     );
   const session = endpoint.sessions?.get(id);
-  if (!session)
+  // A session is usable only by whoever opened it; to anyone else it does not exist.
+  if (!session || session.owner !== principal.subject)
     throw new HttpError(
       "ERR_SESSION_NOT_FOUND",
       404,
@@ -99,12 +112,13 @@ export async function serveLegacy(
     const { session, response } = codec.initialize(incoming.message, {
       sessionId: sessions !== undefined,
     });
+    session.owner = principal.subject;
     if (session.id) sessions?.add(session);
     writeJson(res, 200, response, session.id ? { [SESSION_HEADER]: session.id } : undefined);
     return;
   }
   const session = sessions
-    ? findSession(endpoint, req)
+    ? findSession(endpoint, req, principal)
     : codec.statelessSession(headerOf(req, "mcp-protocol-version"));
   if (incoming.kind === "notification") {
     codec.notify(session, incoming.message);
@@ -139,7 +153,10 @@ export async function serveLegacy(
   const response = await codec.handle(session, request, principal, cancellation, (m) =>
     reply.send(m),
   );
-  if (response) reply.finish(response as unknown as Record<string, unknown>);
+  const refusal = response && endpoint.refusal(response, req);
+  if (refusal)
+    reply.finish(response as unknown as Record<string, unknown>, refusal.status, refusal.headers);
+  else if (response) reply.finish(response as unknown as Record<string, unknown>);
   else reply.abandon();
 }
 
@@ -148,12 +165,13 @@ export async function openLegacyStream(
   endpoint: LegacyEndpoint,
   req: IncomingMessage,
   res: ServerResponse,
+  principal: Principal,
 ): Promise<void> {
   if (!endpoint.sessions || !headerOf(req, SESSION_HEADER)) {
     writeMethodNotAllowed(res, "POST");
     return;
   }
-  const session = findSession(endpoint, req);
+  const session = findSession(endpoint, req, principal);
   if (!(req.headers.accept ?? "").includes("text/event-stream")) {
     throw new HttpError(
       "ERR_NOT_ACCEPTABLE",
@@ -228,15 +246,15 @@ export function deleteLegacySession(
   endpoint: LegacyEndpoint,
   req: IncomingMessage,
   res: ServerResponse,
+  principal: Principal,
 ): void {
   const id = headerOf(req, SESSION_HEADER);
   if (!endpoint.sessions || !id) {
     writeMethodNotAllowed(res, "POST");
     return;
   }
-  if (!endpoint.sessions.delete(id)) {
-    throw new HttpError("ERR_SESSION_NOT_FOUND", 404, -32001, "Session not found");
-  }
+  findSession(endpoint, req, principal);
+  endpoint.sessions.delete(id);
   res.writeHead(200);
   res.end();
 }

@@ -6,6 +6,7 @@ import { InvalidRequestError, JsonRpcCode, toBerthError } from "../../errors.js"
 import type { ModernCodec } from "../../protocol/2026-07-28/codec.js";
 import { listen } from "../../protocol/2026-07-28/listen.js";
 import { type ClientMessage, errorResponse, type JsonRpcRequest } from "../../protocol/jsonrpc.js";
+import type { Refusal } from "./legacy.js";
 import { checkModernHeaders } from "./modern-headers.js";
 import { Reply } from "./reply.js";
 import { writeAccepted, writeError } from "./respond.js";
@@ -23,6 +24,8 @@ export interface ModernEndpoint {
   readonly server: Server;
   readonly codec: ModernCodec;
   readonly keepAliveMs: number;
+  /** HTTP status and headers for a response that refuses the caller (insufficient scope). */
+  readonly refusal: Refusal;
   /** Open listen streams, ended gracefully on close. */
   readonly listeners: Set<{ end(): void }>;
 }
@@ -63,6 +66,11 @@ export async function serveModern(
     streams ? (message) => reply.send(message) : undefined,
   );
   if (cancellation.aborted) return;
+  const refusal = endpoint.refusal(response, req);
+  if (refusal) {
+    reply.finish(response as unknown as Record<string, unknown>, refusal.status, refusal.headers);
+    return;
+  }
   const code = response.error?.code;
   reply.finish(
     response as unknown as Record<string, unknown>,

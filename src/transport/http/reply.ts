@@ -64,7 +64,7 @@ export class Reply {
   }
 
   /** Write the final response and end the stream. */
-  finish(message: JsonObject, status = 200): void {
+  finish(message: JsonObject, status = 200, headers?: Record<string, string>): void {
     if (this.#finished) return;
     this.#finished = true;
     const data = JSON.stringify(message);
@@ -76,6 +76,7 @@ export class Reply {
     if (res && !res.headersSent) {
       res.writeHead(status, {
         ...this.#options.headers,
+        ...headers,
         "content-type": "application/json",
         "content-length": Buffer.byteLength(data),
       });

@@ -2,8 +2,8 @@ import { createServer as createNodeServer, type Server as NodeServer } from "nod
 import type { AddressInfo } from "node:net";
 import type { Server } from "../../engine/server.js";
 import { createHttpEndpoint, type HttpEndpoint, type HttpEndpointOptions } from "./handler.js";
-import { isLoopback } from "./host-check.js";
-import { writeJson } from "./respond.js";
+import { createHostCheck, isLoopback } from "./host-check.js";
+import { writeError, writeJson } from "./respond.js";
 
 /** Options of {@link serveHttp}. */
 export interface ServeHttpOptions extends Omit<HttpEndpointOptions, "bindHost"> {
@@ -14,7 +14,7 @@ export interface ServeHttpOptions extends Omit<HttpEndpointOptions, "bindHost"> 
   /** Path of the MCP endpoint (default `/mcp`). */
   path?: string;
   /**
-   * Bind a non-loopback interface although no authorization protects the server.
+   * Bind a non-loopback interface although no authorization (`auth`) protects the server.
    * Off by default: exposing an unauthenticated server must be a deliberate choice.
    */
   allowUnauthenticatedRemote?: boolean;
@@ -45,13 +45,18 @@ export async function serveHttp(
 ): Promise<RunningHttpServer> {
   const host = options.host ?? "127.0.0.1";
   const path = options.path ?? "/mcp";
-  if (!isLoopback(host) && !options.allowUnauthenticatedRemote) {
+  if (!isLoopback(host) && !options.auth && !options.allowUnauthenticatedRemote) {
     throw new Error(
       `Refusing to bind ${host} without authorization: anyone who can reach it could call every tool. ` +
         "Bind 127.0.0.1, or pass allowUnauthenticatedRemote (--allow-unauthenticated) if that is really intended.",
     );
   }
-  const endpoint = createHttpEndpoint(server, { ...options, bindHost: host });
+  const endpoint = createHttpEndpoint(server, { ...options, bindHost: host, path });
+  const hostCheck = createHostCheck(host, options);
+  const metadataPaths = new Set([
+    "/.well-known/oauth-protected-resource",
+    `/.well-known/oauth-protected-resource${path}`,
+  ]);
   const http = createNodeServer((req, res) => {
     const url = req.url ?? "/";
     const query = url.indexOf("?");
@@ -61,6 +66,22 @@ export async function serveHttp(
       return;
     }
     req.resume();
+    if (
+      options.auth &&
+      metadataPaths.has(pathname) &&
+      (req.method === "GET" || req.method === "HEAD")
+    ) {
+      try {
+        hostCheck(req);
+      } catch (error) {
+        writeError(res, error);
+        return;
+      }
+      const resource = options.publicUrl ?? `http://${req.headers.host ?? host}${path}`;
+      // Public metadata: browsers on other origins may read it.
+      writeJson(res, 200, options.auth.metadata(resource), { "access-control-allow-origin": "*" });
+      return;
+    }
     writeJson(res, 404, {
       error: "not_found",
       message: `No MCP endpoint at ${pathname}; use ${path}`,

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { Cancellation } from "../../engine/cancellation.js";
-import { ANONYMOUS } from "../../engine/context.js";
+import { LOCAL } from "../../engine/context.js";
 import type { Server } from "../../engine/server.js";
 import type { JsonObject } from "../../engine/types.js";
 import { InvalidRequestError, ParseError, toBerthError } from "../../errors.js";
@@ -117,8 +117,8 @@ export function serveStdio(server: Server, options: StdioOptions = {}): StdioCon
     inFlight.set(request.id, cancellation);
     try {
       const response = isModern
-        ? (await modern.handle(request, ANONYMOUS, cancellation, write)).response
-        : await legacy.handle(legacySession(), request, ANONYMOUS, cancellation, write);
+        ? (await modern.handle(request, LOCAL, cancellation, write)).response
+        : await legacy.handle(legacySession(), request, LOCAL, cancellation, write);
       if (response && !cancellation.aborted) write(response);
     } finally {
       inFlight.delete(request.id);
