@@ -1,7 +1,8 @@
 /**
  * The demo server behind `npm start`: a tool, an MCP App, a resource template with
  * completion, a prompt with argument completion, a long-running tool with progress and
- * cancellation, and a tool that asks the user a question.
+ * cancellation, a tool that asks the user a question, and one that says who is calling
+ * (it needs the `profile` scope).
  */
 import { createServer, ResourceNotFoundError } from "berth";
 import { z } from "zod";
@@ -135,6 +136,28 @@ server.tool(
     const sides = Number(answer.content?.["number"]);
     return `Your favourite number is ${sides}; a d${sides} rolled ${1 + Math.floor(Math.random() * sides)}.`;
   },
+);
+
+server.tool(
+  "whoami",
+  {
+    title: "Who am I",
+    description: "Say who is calling: the signed-in user, how they signed in and their scopes.",
+    scopes: ["profile"],
+    output: z.object({
+      subject: z.string().nullable(),
+      name: z.string().nullable(),
+      via: z.string(),
+      scopes: z.array(z.string()),
+    }),
+    annotations: { readOnlyHint: true },
+  },
+  (_args, ctx) => ({
+    subject: ctx.principal.subject ?? null,
+    name: ctx.principal.name ?? null,
+    via: ctx.principal.via,
+    scopes: [...ctx.principal.scopes],
+  }),
 );
 
 export default server;

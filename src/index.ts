@@ -20,12 +20,28 @@ export {
   type NewApiKey,
 } from "./auth/api-key.js";
 export { type BearerChallenge, bearerChallenge } from "./auth/challenge.js";
+export {
+  type ExternalIssuer,
+  type ExternalIssuerOptions,
+  externalIssuer,
+} from "./auth/external-issuer.js";
 export { hashPassword, verifyPassword } from "./auth/password.js";
 export {
   protectedResourceMetadataPath,
   ResourceServer,
   type ResourceServerOptions,
 } from "./auth/resource-server.js";
+export {
+  AuthorizationServer,
+  type AuthorizationServerLifetimes,
+  type AuthorizationServerOptions,
+} from "./auth/server/authorization-server.js";
+export type { ClientMetadataDocumentOptions } from "./auth/server/client-metadata-document.js";
+export type { PreRegisteredClient } from "./auth/server/clients.js";
+export { OAuthError, type OAuthErrorCode } from "./auth/server/oauth-error.js";
+export { PasswordSignIn, type SignInResult, type SignInStep } from "./auth/server/sign-in-step.js";
+export type { SigningKeys } from "./auth/server/signing-keys.js";
+export type { SignInThrottleOptions } from "./auth/server/throttle.js";
 export {
   ANONYMOUS,
   type HandlerContext,

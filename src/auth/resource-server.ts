@@ -8,8 +8,8 @@ import { hashApiKey, isApiKey } from "./api-key.js";
 export interface ResourceServerOptions {
   /** Where API keys and their owners are looked up. */
   store: Pick<ApiKeyStore, "findApiKeyByHash" | "touchApiKey"> & Pick<UserStore, "getUser">;
-  /** Authorization servers named in the protected-resource metadata. */
-  authorizationServers?: string[];
+  /** Authorization servers named in the protected-resource metadata (or a function giving them). */
+  authorizationServers?: string[] | (() => string[]);
   /** Scopes named in the metadata and in challenges to unauthenticated clients. */
   scopesSupported?: string[];
   /** A human name for this resource. */
@@ -74,9 +74,10 @@ export class ResourceServer {
 
   /** The protected-resource metadata document (RFC 9728) for `resource`. */
   metadata(resource: string): JsonObject {
+    const servers = this.#options.authorizationServers;
     const document: JsonObject = {
       resource,
-      authorization_servers: this.#options.authorizationServers ?? [],
+      authorization_servers: typeof servers === "function" ? servers() : (servers ?? []),
       bearer_methods_supported: ["header"],
     };
     if (this.#options.scopesSupported) document["scopes_supported"] = this.#options.scopesSupported;

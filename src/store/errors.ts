@@ -42,3 +42,69 @@ export function unknownApiKeyOwner(ownerId: string, name: string): InvalidParams
     `Cannot add API key '${name}': its ownerId '${ownerId}' is not the id of any user`,
   );
 }
+
+/** Another registered client has this id. */
+export function clientIdTaken(id: string): StoreConflictError {
+  return new StoreConflictError(`An OAuth client with id '${id}' already exists`);
+}
+
+/** Another grant has this id. */
+export function grantIdTaken(id: string): StoreConflictError {
+  return new StoreConflictError(`A grant with id '${id}' already exists`);
+}
+
+/** A grant names a user that does not exist. */
+export function unknownGrantUser(grantId: string, userId: string): InvalidParamsError {
+  return new InvalidParamsError(
+    `Cannot add grant '${grantId}': its userId '${userId}' is not the id of any user`,
+  );
+}
+
+/** The code handed to `createGrant` belongs to another grant than the one created with it. */
+export function codeOfAnotherGrant(grantId: string, codeGrantId: string): InvalidParamsError {
+  return new InvalidParamsError(
+    `Cannot add grant '${grantId}': the authorization code given with it has grantId ` +
+      `'${codeGrantId}'; a grant starts with a code of its own`,
+  );
+}
+
+/** Another code has the same hash: the code itself was issued twice. */
+export function authorizationCodeTaken(): StoreConflictError {
+  // As with API keys, the hash is not echoed.
+  return new StoreConflictError(
+    "An authorization code with the same hash already exists; issue a new code",
+  );
+}
+
+/** Another refresh token has the same hash: the token itself was issued twice. */
+export function refreshTokenTaken(): StoreConflictError {
+  return new StoreConflictError(
+    "A refresh token with the same hash already exists; issue a new token",
+  );
+}
+
+/** A refresh token names a grant that does not exist. */
+export function unknownGrant(grantId: string): InvalidParamsError {
+  return new InvalidParamsError(
+    `Cannot add refresh token: its grantId '${grantId}' is not the id of any grant`,
+  );
+}
+
+/** A consent names a user that does not exist. */
+export function unknownConsentUser(userId: string, clientId: string): InvalidParamsError {
+  return new InvalidParamsError(
+    `Cannot save consent for client '${clientId}': its userId '${userId}' is not the id of any user`,
+  );
+}
+
+/** Another signing key has this kid. */
+export function signingKeyTaken(kid: string): StoreConflictError {
+  return new StoreConflictError(`A signing key with kid '${kid}' already exists`);
+}
+
+/** A signing key whose JWKs are not JSON text. */
+export function malformedSigningKey(kid: string): InvalidParamsError {
+  return new InvalidParamsError(
+    `Cannot add signing key '${kid}': its privateJwk and publicJwk must be JSON-serialised JWKs`,
+  );
+}

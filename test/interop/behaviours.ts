@@ -32,11 +32,15 @@ export function describeClientsAgainst(target: () => Target): void {
 
     it("lists the demo tools with roll_dice's input and output schemas", async () => {
       const tools = await client.listTools();
+      // whoami needs the `profile` scope: the local stdio user has every scope, an
+      // anonymous HTTP caller none, so it is listed only over stdio.
+      const scoped = "stdio" in target() ? ["whoami"] : [];
       expect(tools.map((t) => t.name).sort()).toEqual([
         "ask_favorite_number",
         "count_slowly",
         "greeting_card",
         "roll_dice",
+        ...scoped,
       ]);
       const rollDice = tools.find((t) => t.name === "roll_dice");
       expect(rollDice?.inputSchema).toMatchObject({

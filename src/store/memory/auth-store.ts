@@ -2,16 +2,39 @@ import {
   apiKeyHashTaken,
   apiKeyIdTaken,
   apiKeyNameTaken,
+  authorizationCodeTaken,
+  clientIdTaken,
+  codeOfAnotherGrant,
+  grantIdTaken,
+  malformedSigningKey,
+  refreshTokenTaken,
+  signingKeyTaken,
   unknownApiKeyOwner,
+  unknownConsentUser,
+  unknownGrant,
+  unknownGrantUser,
   userIdTaken,
   usernameTaken,
 } from "../errors.js";
-import type { ApiKeyRecord, AuthStore, UserPatch, UserRecord } from "../types.js";
+import type {
+  ApiKeyRecord,
+  AuthorizationCodeRecord,
+  AuthStore,
+  ConsentRecord,
+  GrantRecord,
+  OAuthClientRecord,
+  RefreshRotation,
+  RefreshTokenRecord,
+  SigningKeyRecord,
+  UserPatch,
+  UserRecord,
+} from "../types.js";
 
 /**
  * An {@link AuthStore} in this process's memory: for tests and throwaway development
  * servers. Everything is lost when the process ends. Records go in and come out as
- * copies, so a caller changing a returned object never changes what is stored.
+ * copies, so a caller changing a returned object never changes what is stored. No method
+ * awaits before it has finished, so each one is atomic, as the SQL stores' transactions are.
  *
  * @example
  * const store = new MemoryAuthStore();
@@ -25,6 +48,16 @@ export class MemoryAuthStore implements AuthStore {
   readonly #keyIdByHash = new Map<string, string>();
   /** Owner id → key name → key id. */
   readonly #keyIdByOwnerName = new Map<string, Map<string, string>>();
+  readonly #clients = new Map<string, OAuthClientRecord>();
+  readonly #grants = new Map<string, GrantRecord>();
+  /** Code hash → code. */
+  readonly #codes = new Map<string, AuthorizationCodeRecord>();
+  /** Token hash → refresh token. */
+  readonly #refreshTokens = new Map<string, RefreshTokenRecord>();
+  /** {@link consentKey} → consent. */
+  readonly #consents = new Map<string, ConsentRecord>();
+  readonly #signingKeys = new Map<string, SigningKeyRecord>();
+  readonly #secrets = new Map<string, string>();
 
   async createUser(user: UserRecord): Promise<void> {
     const name = user.username.toLowerCase();
@@ -104,6 +137,140 @@ export class MemoryAuthStore implements AuthStore {
     if (key && (key.lastUsedAt === null || at > key.lastUsedAt)) key.lastUsedAt = at;
   }
 
+  async createClient(client: OAuthClientRecord): Promise<void> {
+    if (this.#clients.has(client.id)) throw clientIdTaken(client.id);
+    this.#clients.set(client.id, copyClient(client));
+  }
+
+  async getClient(id: string): Promise<OAuthClientRecord | undefined> {
+    const client = this.#clients.get(id);
+    return client && copyClient(client);
+  }
+
+  async createGrant(grant: GrantRecord, code: AuthorizationCodeRecord): Promise<void> {
+    // In the order SQLite finds them: grant id, grant user, then the code.
+    if (code.grantId !== grant.id) throw codeOfAnotherGrant(grant.id, code.grantId);
+    if (this.#grants.has(grant.id)) throw grantIdTaken(grant.id);
+    if (!this.#users.has(grant.userId)) throw unknownGrantUser(grant.id, grant.userId);
+    if (this.#codes.has(code.hash)) throw authorizationCodeTaken();
+    this.#grants.set(grant.id, copyGrant(grant));
+    this.#codes.set(code.hash, copyCode(code));
+  }
+
+  async getGrant(id: string): Promise<GrantRecord | undefined> {
+    const grant = this.#grants.get(id);
+    return grant && copyGrant(grant);
+  }
+
+  async revokeGrant(id: string, at: number): Promise<boolean> {
+    const grant = this.#grants.get(id);
+    if (!grant || grant.revokedAt !== null) return false;
+    grant.revokedAt = at;
+    return true;
+  }
+
+  async findAuthorizationCode(hash: string): Promise<AuthorizationCodeRecord | undefined> {
+    const code = this.#codes.get(hash);
+    return code && copyCode(code);
+  }
+
+  async useAuthorizationCode(
+    hash: string,
+    at: number,
+  ): Promise<{ code: AuthorizationCodeRecord; grant: GrantRecord } | undefined> {
+    const code = this.#codes.get(hash);
+    const grant = code && this.#grants.get(code.grantId);
+    if (!code || !grant) return undefined;
+    const before = copyCode(code);
+    // A replay keeps the first use's time.
+    if (code.usedAt === null) code.usedAt = at;
+    return { code: before, grant: copyGrant(grant) };
+  }
+
+  async createRefreshToken(token: RefreshTokenRecord): Promise<void> {
+    if (this.#refreshTokens.has(token.hash)) throw refreshTokenTaken();
+    if (!this.#grants.has(token.grantId)) throw unknownGrant(token.grantId);
+    this.#refreshTokens.set(token.hash, copyRefreshToken(token));
+  }
+
+  async findRefreshToken(hash: string): Promise<RefreshTokenRecord | undefined> {
+    const token = this.#refreshTokens.get(hash);
+    return token && copyRefreshToken(token);
+  }
+
+  async rotateRefreshToken(
+    hash: string,
+    at: number,
+    graceMs: number,
+    next: RefreshTokenRecord,
+  ): Promise<RefreshRotation> {
+    const token = this.#refreshTokens.get(hash);
+    const grant = token && this.#grants.get(token.grantId);
+    if (!token || !grant || token.expiresAt <= at || grant.revokedAt !== null)
+      return { status: "invalid" };
+    if (token.rotatedAt !== null && at - token.rotatedAt > graceMs) {
+      grant.revokedAt = at;
+      return { status: "reused", grant: copyGrant(grant) };
+    }
+    // Checked before anything changes: a refused successor leaves the token unused.
+    if (this.#refreshTokens.has(next.hash)) throw refreshTokenTaken();
+    if (token.rotatedAt === null) token.rotatedAt = at;
+    this.#refreshTokens.set(next.hash, copyRefreshToken({ ...next, grantId: token.grantId }));
+    return { status: "rotated", grant: copyGrant(grant) };
+  }
+
+  async getConsent(userId: string, clientId: string): Promise<ConsentRecord | undefined> {
+    const consent = this.#consents.get(consentKey(userId, clientId));
+    return consent && copyConsent(consent);
+  }
+
+  async saveConsent(consent: ConsentRecord): Promise<void> {
+    if (!this.#users.has(consent.userId))
+      throw unknownConsentUser(consent.userId, consent.clientId);
+    this.#consents.set(consentKey(consent.userId, consent.clientId), copyConsent(consent));
+  }
+
+  async createSigningKey(key: SigningKeyRecord): Promise<void> {
+    if (!isJson(key.privateJwk) || !isJson(key.publicJwk)) throw malformedSigningKey(key.kid);
+    if (this.#signingKeys.has(key.kid)) throw signingKeyTaken(key.kid);
+    this.#signingKeys.set(key.kid, copySigningKey(key));
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return [...this.#signingKeys.values()]
+      .sort((a, b) => b.createdAt - a.createdAt || compare(b.kid, a.kid))
+      .map(copySigningKey);
+  }
+
+  async retireSigningKey(kid: string, at: number): Promise<boolean> {
+    const key = this.#signingKeys.get(kid);
+    if (!key || key.retiredAt !== null) return false;
+    key.retiredAt = at;
+    return true;
+  }
+
+  async ensureSecret(name: string, value: string): Promise<string> {
+    const stored = this.#secrets.get(name);
+    if (stored !== undefined) return stored;
+    this.#secrets.set(name, value);
+    return value;
+  }
+
+  async purgeExpired(before: number): Promise<number> {
+    let purged = 0;
+    const purge = <T>(records: Map<string, T>, expired: (record: T) => boolean) => {
+      for (const [key, record] of records)
+        if (expired(record)) {
+          records.delete(key);
+          purged++;
+        }
+    };
+    purge(this.#codes, (code) => code.expiresAt < before);
+    purge(this.#refreshTokens, (token) => token.expiresAt < before);
+    purge(this.#signingKeys, (key) => key.retiredAt !== null && key.retiredAt < before);
+    return purged;
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -132,6 +299,85 @@ function copyKey(key: ApiKeyRecord): ApiKeyRecord {
     lastUsedAt: key.lastUsedAt,
     revokedAt: key.revokedAt,
   };
+}
+
+function copyClient(client: OAuthClientRecord): OAuthClientRecord {
+  return {
+    id: client.id,
+    secretHash: client.secretHash,
+    // Through JSON, as the SQL stores keep it: a deep copy, and the same values come back.
+    metadata: JSON.parse(JSON.stringify(client.metadata)),
+    createdAt: client.createdAt,
+  };
+}
+
+function copyGrant(grant: GrantRecord): GrantRecord {
+  return {
+    id: grant.id,
+    userId: grant.userId,
+    clientId: grant.clientId,
+    scopes: [...grant.scopes],
+    resource: grant.resource,
+    createdAt: grant.createdAt,
+    revokedAt: grant.revokedAt,
+  };
+}
+
+function copyCode(code: AuthorizationCodeRecord): AuthorizationCodeRecord {
+  return {
+    hash: code.hash,
+    grantId: code.grantId,
+    redirectUri: code.redirectUri,
+    codeChallenge: code.codeChallenge,
+    createdAt: code.createdAt,
+    expiresAt: code.expiresAt,
+    usedAt: code.usedAt,
+  };
+}
+
+function copyRefreshToken(token: RefreshTokenRecord): RefreshTokenRecord {
+  return {
+    hash: token.hash,
+    grantId: token.grantId,
+    createdAt: token.createdAt,
+    expiresAt: token.expiresAt,
+    rotatedAt: token.rotatedAt,
+  };
+}
+
+function copyConsent(consent: ConsentRecord): ConsentRecord {
+  return {
+    userId: consent.userId,
+    clientId: consent.clientId,
+    scopes: [...consent.scopes],
+    grantedAt: consent.grantedAt,
+  };
+}
+
+function copySigningKey(key: SigningKeyRecord): SigningKeyRecord {
+  return {
+    kid: key.kid,
+    alg: key.alg,
+    privateJwk: key.privateJwk,
+    publicJwk: key.publicJwk,
+    createdAt: key.createdAt,
+    retiredAt: key.retiredAt,
+  };
+}
+
+/** One key per (user, client) pair; JSON keeps ids containing any separator apart. */
+function consentKey(userId: string, clientId: string): string {
+  return JSON.stringify([userId, clientId]);
+}
+
+/** Whether `text` is JSON, as SQLite's `json_valid` checks it. */
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Code-unit order, not the locale's, so every store sorts alike. */

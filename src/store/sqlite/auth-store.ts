@@ -3,17 +3,66 @@ import {
   apiKeyHashTaken,
   apiKeyIdTaken,
   apiKeyNameTaken,
+  authorizationCodeTaken,
+  clientIdTaken,
+  codeOfAnotherGrant,
+  grantIdTaken,
+  malformedSigningKey,
+  refreshTokenTaken,
+  signingKeyTaken,
   unknownApiKeyOwner,
+  unknownConsentUser,
+  unknownGrant,
+  unknownGrantUser,
   userIdTaken,
   usernameTaken,
 } from "../errors.js";
-import type { ApiKeyRecord, AuthStore, UserPatch, UserRecord } from "../types.js";
+import type {
+  ApiKeyRecord,
+  AuthorizationCodeRecord,
+  AuthStore,
+  ConsentRecord,
+  GrantRecord,
+  OAuthClientRecord,
+  RefreshRotation,
+  RefreshTokenRecord,
+  SigningKeyRecord,
+  UserPatch,
+  UserRecord,
+} from "../types.js";
 import {
   API_KEY_COLUMNS,
   type ApiKeyParams,
   type ApiKeyRow,
   apiKeyFromRow,
   apiKeyToParams,
+  CLIENT_COLUMNS,
+  type ClientParams,
+  type ClientRow,
+  CODE_COLUMNS,
+  CONSENT_COLUMNS,
+  type CodeParams,
+  type CodeRow,
+  type ConsentParams,
+  type ConsentRow,
+  clientFromRow,
+  clientToParams,
+  codeToParams,
+  consentFromRow,
+  consentToParams,
+  GRANT_COLUMNS,
+  type GrantParams,
+  type GrantRow,
+  grantFromRow,
+  grantToParams,
+  REFRESH_TOKEN_COLUMNS,
+  type RefreshTokenParams,
+  type RefreshTokenRow,
+  refreshTokenToParams,
+  SIGNING_KEY_COLUMNS,
+  type SigningKeyParams,
+  type SigningKeyRow,
+  signingKeyToParams,
   USER_COLUMNS,
   type UserParams,
   type UserRow,
@@ -22,6 +71,8 @@ import {
 } from "./rows.js";
 
 type Statement<P extends unknown[], R = unknown> = BetterSqlite3.Statement<P, R>;
+type Transaction<F extends (...args: never[]) => unknown> = BetterSqlite3.Transaction<F>;
+type CodeUse = { code: AuthorizationCodeRecord; grant: GrantRecord } | undefined;
 
 /** Named parameters of the user update: each field with a flag saying whether to set it. */
 interface UserUpdateParams {
@@ -38,8 +89,10 @@ interface UserUpdateParams {
 /**
  * The embedded {@link AuthStore} on SQLite. Open it with `openSqliteAuthStore`, which
  * configures the connection and migrates the schema; every statement is prepared here,
- * once, and reused for each request. Each write is one statement, so a refused write
- * changes nothing.
+ * once, and reused for each request. Each write is one statement, or one transaction, so
+ * a refused write changes nothing. A write that reads first runs in an IMMEDIATE
+ * transaction, which holds the file's write lock from its first read: two processes never
+ * both find a code unused or a refresh token unrotated.
  */
 export class SqliteAuthStore implements AuthStore {
   readonly #db: BetterSqlite3.Database;
@@ -55,6 +108,33 @@ export class SqliteAuthStore implements AuthStore {
   readonly #listApiKeys: Statement<[], ApiKeyRow>;
   readonly #revokeApiKey: Statement<[number, string]>;
   readonly #touchApiKey: Statement<[{ id: string; at: number }]>;
+  readonly #insertClient: Statement<[ClientParams]>;
+  readonly #getClient: Statement<[string], ClientRow>;
+  readonly #insertGrant: Statement<[GrantParams]>;
+  readonly #getGrant: Statement<[string], GrantRow>;
+  readonly #revokeGrant: Statement<[number, string]>;
+  readonly #insertCode: Statement<[CodeParams]>;
+  readonly #getCode: Statement<[string], CodeRow>;
+  readonly #useCode: Statement<[number, string]>;
+  readonly #insertRefreshToken: Statement<[RefreshTokenParams]>;
+  readonly #getRefreshToken: Statement<[string], RefreshTokenRow>;
+  readonly #markRotated: Statement<[number, string]>;
+  readonly #getConsent: Statement<[string, string], ConsentRow>;
+  readonly #saveConsent: Statement<[ConsentParams]>;
+  readonly #insertSigningKey: Statement<[SigningKeyParams]>;
+  readonly #listSigningKeys: Statement<[], SigningKeyRow>;
+  readonly #retireSigningKey: Statement<[number, string]>;
+  readonly #insertSecret: Statement<[string, string]>;
+  readonly #getSecret: Statement<[string], { value: string }>;
+  readonly #purgeCodes: Statement<[number]>;
+  readonly #purgeRefreshTokens: Statement<[number]>;
+  readonly #purgeSigningKeys: Statement<[number]>;
+  readonly #createGrant: Transaction<(grant: GrantRecord, code: AuthorizationCodeRecord) => void>;
+  readonly #useAuthorizationCode: Transaction<(hash: string, at: number) => CodeUse>;
+  readonly #rotateRefreshToken: Transaction<
+    (hash: string, at: number, graceMs: number, next: RefreshTokenRecord) => RefreshRotation
+  >;
+  readonly #purgeExpired: Transaction<(before: number) => number>;
 
   /** Wraps a connection that `openSqliteAuthStore` has configured and migrated. */
   constructor(db: BetterSqlite3.Database) {
@@ -97,6 +177,98 @@ export class SqliteAuthStore implements AuthStore {
     this.#touchApiKey = db.prepare(
       `UPDATE api_keys SET last_used_at = @at
        WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)`,
+    );
+    this.#insertClient = db.prepare(
+      `INSERT INTO oauth_clients (id, secret_hash, metadata, created_at)
+       VALUES (@id, @secretHash, @metadata, @createdAt)`,
+    );
+    this.#getClient = db.prepare(`SELECT ${CLIENT_COLUMNS} FROM oauth_clients WHERE id = ?`);
+    this.#insertGrant = db.prepare(
+      `INSERT INTO grants (id, user_id, client_id, scopes, resource, created_at, revoked_at)
+       VALUES (@id, @userId, @clientId, @scopes, @resource, @createdAt, @revokedAt)`,
+    );
+    this.#getGrant = db.prepare(`SELECT ${GRANT_COLUMNS} FROM grants WHERE id = ?`);
+    this.#revokeGrant = db.prepare(
+      "UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+    );
+    this.#insertCode = db.prepare(
+      `INSERT INTO authorization_codes (hash, grant_id, redirect_uri, code_challenge, created_at,
+         expires_at, used_at)
+       VALUES (@hash, @grantId, @redirectUri, @codeChallenge, @createdAt, @expiresAt, @usedAt)`,
+    );
+    this.#getCode = db.prepare(`SELECT ${CODE_COLUMNS} FROM authorization_codes WHERE hash = ?`);
+    this.#useCode = db.prepare(
+      "UPDATE authorization_codes SET used_at = ? WHERE hash = ? AND used_at IS NULL",
+    );
+    this.#insertRefreshToken = db.prepare(
+      `INSERT INTO refresh_tokens (hash, grant_id, created_at, expires_at, rotated_at)
+       VALUES (@hash, @grantId, @createdAt, @expiresAt, @rotatedAt)`,
+    );
+    this.#getRefreshToken = db.prepare(
+      `SELECT ${REFRESH_TOKEN_COLUMNS} FROM refresh_tokens WHERE hash = ?`,
+    );
+    this.#markRotated = db.prepare(
+      "UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ? AND rotated_at IS NULL",
+    );
+    this.#getConsent = db.prepare(
+      `SELECT ${CONSENT_COLUMNS} FROM consents WHERE user_id = ? AND client_id = ?`,
+    );
+    this.#saveConsent = db.prepare(
+      `INSERT INTO consents (user_id, client_id, scopes, granted_at)
+       VALUES (@userId, @clientId, @scopes, @grantedAt)
+       ON CONFLICT (user_id, client_id)
+         DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at`,
+    );
+    this.#insertSigningKey = db.prepare(
+      `INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, created_at, retired_at)
+       VALUES (@kid, @alg, @privateJwk, @publicJwk, @createdAt, @retiredAt)`,
+    );
+    this.#listSigningKeys = db.prepare(
+      `SELECT ${SIGNING_KEY_COLUMNS} FROM signing_keys ORDER BY created_at DESC, kid DESC`,
+    );
+    this.#retireSigningKey = db.prepare(
+      "UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL",
+    );
+    this.#insertSecret = db.prepare(
+      "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+    );
+    this.#getSecret = db.prepare("SELECT value FROM secrets WHERE name = ?");
+    this.#purgeCodes = db.prepare("DELETE FROM authorization_codes WHERE expires_at < ?");
+    this.#purgeRefreshTokens = db.prepare("DELETE FROM refresh_tokens WHERE expires_at < ?");
+    this.#purgeSigningKeys = db.prepare("DELETE FROM signing_keys WHERE retired_at < ?");
+
+    this.#createGrant = db.transaction((grant: GrantRecord, code: AuthorizationCodeRecord) => {
+      this.#insertGrant.run(grantToParams(grant));
+      this.#insertCode.run(codeToParams(code));
+    });
+    this.#useAuthorizationCode = db.transaction((hash: string, at: number): CodeUse => {
+      const code = this.#getCode.get(hash);
+      const grant = code && this.#getGrant.get(code.grantId);
+      if (!code || !grant) return undefined;
+      // A replay keeps the first use's time.
+      this.#useCode.run(at, hash);
+      return { code, grant: grantFromRow(grant) };
+    });
+    this.#rotateRefreshToken = db.transaction(
+      (hash: string, at: number, graceMs: number, next: RefreshTokenRecord): RefreshRotation => {
+        const token = this.#getRefreshToken.get(hash);
+        const grant = token && this.#getGrant.get(token.grantId);
+        if (!token || !grant || token.expiresAt <= at || grant.revokedAt !== null)
+          return { status: "invalid" };
+        if (token.rotatedAt !== null && at - token.rotatedAt > graceMs) {
+          this.#revokeGrant.run(at, grant.id);
+          return { status: "reused", grant: grantFromRow({ ...grant, revokedAt: at }) };
+        }
+        this.#markRotated.run(at, hash);
+        this.#insertRefreshToken.run(refreshTokenToParams({ ...next, grantId: token.grantId }));
+        return { status: "rotated", grant: grantFromRow(grant) };
+      },
+    );
+    this.#purgeExpired = db.transaction(
+      (before: number) =>
+        this.#purgeCodes.run(before).changes +
+        this.#purgeRefreshTokens.run(before).changes +
+        this.#purgeSigningKeys.run(before).changes,
     );
   }
 
@@ -176,6 +348,123 @@ export class SqliteAuthStore implements AuthStore {
 
   async touchApiKey(id: string, at: number): Promise<void> {
     this.#touchApiKey.run({ id, at });
+  }
+
+  async createClient(client: OAuthClientRecord): Promise<void> {
+    try {
+      this.#insertClient.run(clientToParams(client));
+    } catch (error) {
+      if (uniqueColumns(error) === "oauth_clients.id") throw clientIdTaken(client.id);
+      throw error;
+    }
+  }
+
+  async getClient(id: string): Promise<OAuthClientRecord | undefined> {
+    const row = this.#getClient.get(id);
+    return row && clientFromRow(row);
+  }
+
+  async createGrant(grant: GrantRecord, code: AuthorizationCodeRecord): Promise<void> {
+    if (code.grantId !== grant.id) throw codeOfAnotherGrant(grant.id, code.grantId);
+    try {
+      this.#createGrant.immediate(grant, code);
+    } catch (error) {
+      const columns = uniqueColumns(error);
+      if (columns === "grants.id") throw grantIdTaken(grant.id);
+      if (columns === "authorization_codes.hash") throw authorizationCodeTaken();
+      // The code's grant is the one just inserted, so only the grant's user can be missing.
+      if (isSqliteError(error, "SQLITE_CONSTRAINT_FOREIGNKEY"))
+        throw unknownGrantUser(grant.id, grant.userId);
+      throw error;
+    }
+  }
+
+  async getGrant(id: string): Promise<GrantRecord | undefined> {
+    const row = this.#getGrant.get(id);
+    return row && grantFromRow(row);
+  }
+
+  async revokeGrant(id: string, at: number): Promise<boolean> {
+    return this.#revokeGrant.run(at, id).changes === 1;
+  }
+
+  async findAuthorizationCode(hash: string): Promise<AuthorizationCodeRecord | undefined> {
+    return this.#getCode.get(hash);
+  }
+
+  async useAuthorizationCode(hash: string, at: number): Promise<CodeUse> {
+    return this.#useAuthorizationCode.immediate(hash, at);
+  }
+
+  async createRefreshToken(token: RefreshTokenRecord): Promise<void> {
+    try {
+      this.#insertRefreshToken.run(refreshTokenToParams(token));
+    } catch (error) {
+      if (uniqueColumns(error) === "refresh_tokens.hash") throw refreshTokenTaken();
+      if (isSqliteError(error, "SQLITE_CONSTRAINT_FOREIGNKEY")) throw unknownGrant(token.grantId);
+      throw error;
+    }
+  }
+
+  async findRefreshToken(hash: string): Promise<RefreshTokenRecord | undefined> {
+    return this.#getRefreshToken.get(hash);
+  }
+
+  async rotateRefreshToken(
+    hash: string,
+    at: number,
+    graceMs: number,
+    next: RefreshTokenRecord,
+  ): Promise<RefreshRotation> {
+    try {
+      return this.#rotateRefreshToken.immediate(hash, at, graceMs, next);
+    } catch (error) {
+      if (uniqueColumns(error) === "refresh_tokens.hash") throw refreshTokenTaken();
+      throw error;
+    }
+  }
+
+  async getConsent(userId: string, clientId: string): Promise<ConsentRecord | undefined> {
+    const row = this.#getConsent.get(userId, clientId);
+    return row && consentFromRow(row);
+  }
+
+  async saveConsent(consent: ConsentRecord): Promise<void> {
+    try {
+      this.#saveConsent.run(consentToParams(consent));
+    } catch (error) {
+      if (isSqliteError(error, "SQLITE_CONSTRAINT_FOREIGNKEY"))
+        throw unknownConsentUser(consent.userId, consent.clientId);
+      throw error;
+    }
+  }
+
+  async createSigningKey(key: SigningKeyRecord): Promise<void> {
+    try {
+      this.#insertSigningKey.run(signingKeyToParams(key));
+    } catch (error) {
+      if (isSqliteError(error, "SQLITE_CONSTRAINT_CHECK")) throw malformedSigningKey(key.kid);
+      if (uniqueColumns(error) === "signing_keys.kid") throw signingKeyTaken(key.kid);
+      throw error;
+    }
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return this.#listSigningKeys.all();
+  }
+
+  async retireSigningKey(kid: string, at: number): Promise<boolean> {
+    return this.#retireSigningKey.run(at, kid).changes === 1;
+  }
+
+  async ensureSecret(name: string, value: string): Promise<string> {
+    this.#insertSecret.run(name, value);
+    // Secrets are never deleted: the row is this call's, or that of whoever stored it first.
+    return this.#getSecret.get(name)!.value;
+  }
+
+  async purgeExpired(before: number): Promise<number> {
+    return this.#purgeExpired.immediate(before);
   }
 
   async close(): Promise<void> {

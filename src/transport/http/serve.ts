@@ -1,5 +1,6 @@
 import { createServer as createNodeServer, type Server as NodeServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { AuthorizationServer } from "../../auth/server/authorization-server.js";
 import type { Server } from "../../engine/server.js";
 import { createHttpEndpoint, type HttpEndpoint, type HttpEndpointOptions } from "./handler.js";
 import { createHostCheck, isLoopback } from "./host-check.js";
@@ -18,6 +19,12 @@ export interface ServeHttpOptions extends Omit<HttpEndpointOptions, "bindHost"> 
    * Off by default: exposing an unauthenticated server must be a deliberate choice.
    */
   allowUnauthenticatedRemote?: boolean;
+  /**
+   * Berth's built-in authorization server, served on the same listener (its metadata, sign-in
+   * pages and token endpoints). Without `auth`, the endpoint accepts its tokens and the
+   * store's API keys.
+   */
+  authorizationServer?: AuthorizationServer;
 }
 
 /** A running HTTP server. */
@@ -45,13 +52,20 @@ export async function serveHttp(
 ): Promise<RunningHttpServer> {
   const host = options.host ?? "127.0.0.1";
   const path = options.path ?? "/mcp";
-  if (!isLoopback(host) && !options.auth && !options.allowUnauthenticatedRemote) {
+  const oauth = options.authorizationServer;
+  const auth = options.auth ?? oauth?.resourceServer();
+  if (!isLoopback(host) && !auth && !options.allowUnauthenticatedRemote) {
     throw new Error(
       `Refusing to bind ${host} without authorization: anyone who can reach it could call every tool. ` +
         "Bind 127.0.0.1, or pass allowUnauthenticatedRemote (--allow-unauthenticated) if that is really intended.",
     );
   }
-  const endpoint = createHttpEndpoint(server, { ...options, bindHost: host, path });
+  const endpoint = createHttpEndpoint(server, {
+    ...options,
+    ...(auth ? { auth } : {}),
+    bindHost: host,
+    path,
+  });
   const hostCheck = createHostCheck(host, options);
   const metadataPaths = new Set([
     "/.well-known/oauth-protected-resource",
@@ -65,12 +79,19 @@ export async function serveHttp(
       endpoint(req, res);
       return;
     }
+    if (oauth?.handles(pathname)) {
+      try {
+        hostCheck(req);
+      } catch (error) {
+        req.resume();
+        writeError(res, error);
+        return;
+      }
+      void oauth.handle(req, res, pathname);
+      return;
+    }
     req.resume();
-    if (
-      options.auth &&
-      metadataPaths.has(pathname) &&
-      (req.method === "GET" || req.method === "HEAD")
-    ) {
+    if (auth && metadataPaths.has(pathname) && (req.method === "GET" || req.method === "HEAD")) {
       try {
         hostCheck(req);
       } catch (error) {
@@ -79,7 +100,7 @@ export async function serveHttp(
       }
       const resource = options.publicUrl ?? `http://${req.headers.host ?? host}${path}`;
       // Public metadata: browsers on other origins may read it.
-      writeJson(res, 200, options.auth.metadata(resource), { "access-control-allow-origin": "*" });
+      writeJson(res, 200, auth.metadata(resource), { "access-control-allow-origin": "*" });
       return;
     }
     writeJson(res, 404, {
@@ -98,6 +119,11 @@ export async function serveHttp(
   const address = http.address() as AddressInfo;
   const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = new URL(`http://${shown}:${address.port}${path}`);
+  if (oauth) {
+    const publicUrl = options.publicUrl ? new URL(options.publicUrl) : url;
+    oauth.useIssuer(publicUrl.origin);
+    oauth.addResource(publicUrl.href);
+  }
   return {
     url,
     http,
@@ -105,6 +131,7 @@ export async function serveHttp(
     close: () =>
       new Promise<void>((resolve) => {
         endpoint.close();
+        oauth?.close();
         http.close(() => resolve());
         http.closeIdleConnections();
         setTimeout(() => http.closeAllConnections(), 2_000).unref();
