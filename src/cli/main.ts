@@ -2,20 +2,38 @@
 import { parseArgs } from "node:util";
 import { serveHttp } from "../transport/http/serve.js";
 import { serveStdio } from "../transport/stdio/stdio.js";
+import { processIo } from "./io.js";
+import { KEYS_USAGE, runKeys } from "./keys.js";
 import { loadServer } from "./load.js";
+import { openServeAuthorization } from "./serve-auth.js";
+import { STORE_USAGE } from "./store-options.js";
+import { runUsers, USERS_USAGE } from "./users.js";
 
 const USAGE = `Usage:
-  berth serve <module> [--port 3000] [--host 127.0.0.1] [--path /mcp] [--allow-unauthenticated]
+  berth serve <module> [--port 3000] [--host 127.0.0.1] [--path /mcp] [--public-url <url>]
+              [--auth [--data-dir <dir>] [--store <url>]] [--allow-unauthenticated]
   berth stdio <module>
+${USERS_USAGE}
+${KEYS_USAGE}
 
 <module> exports a Berth server as default or as 'server' (or names one: module.js:myServer).
-PORT and HOST environment variables set the defaults of --port and --host.`;
+PORT and HOST environment variables set the defaults of --port and --host.
+--auth turns on sign-in: the built-in OAuth authorization server and API keys, on the store
+where 'berth users' and 'berth keys' write. --public-url is the endpoint's URL as clients
+reach it (behind a proxy); its origin is the issuer.
+'berth users --help' and 'berth keys --help' say more.
+
+${STORE_USAGE}`;
 
 const OPTIONS = {
   port: { type: "string" },
   host: { type: "string" },
   path: { type: "string" },
   "allow-unauthenticated": { type: "boolean" },
+  auth: { type: "boolean" },
+  "public-url": { type: "string" },
+  "data-dir": { type: "string" },
+  store: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -25,6 +43,12 @@ function fail(message: string): never {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // Each command group parses its own arguments.
+  if (argv[0] === "users" || argv[0] === "keys") {
+    const run = argv[0] === "users" ? runUsers : runKeys;
+    process.exitCode = await run(argv.slice(1), processIo());
+    return;
+  }
   let parsed: ReturnType<typeof parseArgs<{ allowPositionals: true; options: typeof OPTIONS }>>;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
@@ -54,19 +78,32 @@ async function main(argv: string[]): Promise<void> {
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     fail(`--port must be a port number (got '${portText}')`);
+  const authorization = values.auth
+    ? await openServeAuthorization(server, {
+        dataDir: values["data-dir"],
+        store: values.store,
+        env: process.env,
+      })
+    : undefined;
   const running = await serveHttp(server, {
     port,
     host: values.host ?? process.env["HOST"] ?? "127.0.0.1",
     ...(values.path ? { path: values.path } : {}),
+    ...(values["public-url"] ? { publicUrl: values["public-url"] } : {}),
+    ...(authorization ? { authorizationServer: authorization.oauth } : {}),
     allowUnauthenticatedRemote: values["allow-unauthenticated"] === true,
   });
   const config = { mcpServers: { [server.info.name]: { type: "http", url: running.url.href } } };
   process.stderr.write(
-    `${server.info.title ?? server.info.name} ${server.info.version} is serving MCP at ${running.url.href}\n` +
+    `${server.info.title ?? server.info.name} ${server.info.version} is serving MCP at ${running.url.href}` +
+      `${authorization ? ` with sign-in (issuer ${authorization.oauth.issuer})` : ""}\n` +
       `Client configuration:\n${JSON.stringify(config, null, 2)}\n`,
   );
   const stop = () => {
-    running.close().then(() => process.exit(0));
+    running
+      .close()
+      .then(() => authorization?.store.close())
+      .then(() => process.exit(0));
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);

@@ -377,6 +377,19 @@ export class Server {
     return this.#prompts.values();
   }
 
+  /** Every scope a tool, resource, template or prompt requires, sorted: what clients may ask for. */
+  declaredScopes(): string[] {
+    const scopes = new Set<string>();
+    const add = (list: readonly string[] | undefined) => {
+      for (const scope of list ?? []) scopes.add(scope);
+    };
+    for (const tool of this.#tools.values()) add(tool.scopes);
+    for (const resource of this.#resources.values()) add(resource.scopes);
+    for (const template of this.#templates) add(template.config.scopes);
+    for (const prompt of this.#prompts.values()) add(prompt.config.scopes);
+    return [...scopes].sort();
+  }
+
   /** What this server offers, as MCP server capabilities. */
   capabilities(): JsonObject {
     const caps: JsonObject = {
