@@ -14,6 +14,8 @@ export interface ExternalIssuerOptions {
   algorithms?: string[];
   /** The claim holding scopes: a space-separated string or an array (default `scope`, then `scp`). */
   scopeClaim?: string;
+  /** After fetching the JWKS, wait this long before fetching it again for an unknown key (default 30). */
+  refetchCooldownSeconds?: number;
   /** The claim holding a display name (default `name`, then `preferred_username`). */
   nameClaim?: string;
 }
@@ -44,7 +46,9 @@ export function externalIssuer(options: ExternalIssuerOptions): ExternalIssuer {
     if (keys) return keys;
     discovering ??= (async () => {
       const uri = options.jwksUri ?? (await discoverJwksUri(options.issuer));
-      keys = createRemoteJWKSet(new URL(uri));
+      keys = createRemoteJWKSet(new URL(uri), {
+        cooldownDuration: (options.refetchCooldownSeconds ?? 30) * 1000,
+      });
       return keys;
     })().finally(() => {
       discovering = undefined;

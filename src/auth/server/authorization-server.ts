@@ -360,8 +360,9 @@ export class AuthorizationServer {
     const result = await this.#signIn.verify(form);
     if (!result.ok) {
       this.#throttle.fail(result.account ?? account, address);
+      // 200: the page is the answer, showing what went wrong (browsers log a 4xx as an error).
       return this.#showSignIn(req, res, client, pending, {
-        status: 400,
+        status: 200,
         error: result.message,
         previous: form,
       });

@@ -67,6 +67,9 @@ export async function serveHttp(
     path,
   });
   const hostCheck = createHostCheck(host, options);
+  // The authorization server's pages check their own form posts, and its token endpoints
+  // serve browser clients of any origin: for them only the Host is checked.
+  const oauthHostCheck = createHostCheck(host, { ...options, allowedOrigins: false });
   const metadataPaths = new Set([
     "/.well-known/oauth-protected-resource",
     `/.well-known/oauth-protected-resource${path}`,
@@ -81,7 +84,7 @@ export async function serveHttp(
     }
     if (oauth?.handles(pathname)) {
       try {
-        hostCheck(req);
+        oauthHostCheck(req);
       } catch (error) {
         req.resume();
         writeError(res, error);
