@@ -4,22 +4,43 @@
  * requests are kept in flight against the Berth stdio server.
  */
 import { legacyToolCall, modernToolCall, openLegacySession } from "./lib/mcp-requests.mjs";
+import { accessToken } from "./lib/oauth.mjs";
 
 /**
  * @typedef {object} HttpCase
  * @property {string} id Stable key (ratios, `BENCH_ONLY`).
  * @property {string} name Shown in the table and the JSON.
  * @property {string} script Server under `bench/servers/`.
- * @property {(url: string) => Promise<(id: string | number) => { headers: Record<string, string>, body: string }>} prepare
- *   Set up what the era needs (a session) and return the request for a given JSON-RPC id.
+ * @property {(url: string, credentials?: Record<string, string>) => Promise<(id: string | number) => { headers: Record<string, string>, body: string }>} prepare
+ *   Set up what the era needs (a session, a token) and return the request for a given
+ *   JSON-RPC id. `credentials` are what the server created at start (bench/servers/child.mjs).
  */
 
 const modern = async () => modernToolCall;
+
+/** The 2026-07-28 request with an `Authorization` header. */
+const authorized = (authorization) => (id) => {
+  const request = modernToolCall(id);
+  return { ...request, headers: { ...request.headers, authorization } };
+};
 
 /** @type {HttpCase[]} */
 export const HTTP_CASES = [
   { id: "raw", name: "raw node:http (ceiling)", script: "raw.mjs", prepare: modern },
   { id: "berth-2026", name: "Berth (2026-07-28)", script: "berth-http.mjs", prepare: modern },
+  {
+    id: "berth-2026-jwt",
+    name: "Berth (2026-07-28) + JWT bearer",
+    script: "berth-http-auth.mjs",
+    prepare: async (url, credentials) =>
+      authorized(`Bearer ${await accessToken(url, credentials)}`),
+  },
+  {
+    id: "berth-2026-key",
+    name: "Berth (2026-07-28) + API key",
+    script: "berth-http-auth.mjs",
+    prepare: async (_url, credentials) => authorized(`Key ${credentials.apiKey}`),
+  },
   {
     id: "berth-legacy",
     name: "Berth (2025-11-25, session)",

@@ -17,7 +17,13 @@ import os from "node:os";
 import { HTTP_CASES, STDIO_CASES } from "./cases.mjs";
 import { HttpCaseRun } from "./lib/http-case.mjs";
 import { describeMachine } from "./lib/machine.mjs";
-import { caseResult, formatTable, formatTargets, writeResults } from "./lib/report.mjs";
+import {
+  caseResult,
+  checkTargets,
+  formatTable,
+  formatTargets,
+  writeResults,
+} from "./lib/report.mjs";
 import { runStdio } from "./lib/stdio.mjs";
 
 const CONNECTIONS = 50;
@@ -129,11 +135,13 @@ async function main() {
   }
 
   console.log(`\n${formatTable(rows)}\n`);
-  console.log(formatTargets(new Map(rows.map((row) => [row.id, row]))));
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  console.log(formatTargets(byId));
   await writeResults(
     RESULTS,
     machine,
     rows.map((row) => row.result),
+    checkTargets(byId),
   );
   console.log(`\nWrote ${RESULTS.pathname}`);
   if (failed.size > 0) {

@@ -43,7 +43,7 @@ export class HttpCaseRun {
   static async start(c, connections) {
     const server = await startServer(c.script);
     try {
-      const request = await c.prepare(server.url);
+      const request = await c.prepare(server.url, server.credentials);
       await verifyToolCall(server.url, request(1));
       return new HttpCaseRun(c, server, request, connections);
     } catch (error) {

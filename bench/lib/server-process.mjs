@@ -19,6 +19,8 @@ const STOP_TIMEOUT_MS = 5_000;
  * @typedef {object} ServerProcess
  * @property {import("node:child_process").ChildProcess} child
  * @property {string | undefined} url The MCP endpoint, for HTTP servers.
+ * @property {Record<string, string> | undefined} credentials What the server created for its
+ *   clients to authenticate with, if anything.
  * @property {() => Promise<ServerSample>} sample Memory and CPU time of the server process.
  * @property {() => Promise<void>} stop Ask it to exit; kill it if it does not.
  */
@@ -39,7 +41,7 @@ export async function startServer(script, options = {}) {
       ? ["pipe", "pipe", "inherit", "ipc"]
       : ["ignore", "inherit", "inherit", "ipc"],
   });
-  const url = await new Promise((resolve, reject) => {
+  const { url, credentials } = await new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${script} did not start in time`)),
       START_TIMEOUT_MS,
@@ -51,10 +53,10 @@ export async function startServer(script, options = {}) {
     child.on("message", (message) => {
       if (message?.type !== "ready") return;
       clearTimeout(timer);
-      resolve(message.url);
+      resolve(message);
     });
   });
-  return { child, url, sample: () => sample(child), stop: () => stop(child) };
+  return { child, url, credentials, sample: () => sample(child), stop: () => stop(child) };
 }
 
 function sample(child) {

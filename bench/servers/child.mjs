@@ -6,7 +6,9 @@
 /**
  * Tell the parent the server is listening, and serve its control messages.
  *
- * @param {{ url?: string, close?: () => Promise<void> | void }} info
+ * @param {{ url?: string, credentials?: Record<string, string>, close?: () => Promise<void> | void }} info
+ *   `credentials`: what a client needs to get in (an API key, a user to sign in), for the
+ *   case's `prepare`.
  */
 export function ready(info) {
   if (!process.send)
@@ -27,5 +29,5 @@ export function ready(info) {
   });
   // The parent went away: do not linger.
   process.on("disconnect", () => process.exit(0));
-  process.send({ type: "ready", url: info.url });
+  process.send({ type: "ready", url: info.url, credentials: info.credentials });
 }
