@@ -180,6 +180,9 @@ export interface OAuthStore {
    * - first use, or a repeat within `graceMs` of the first use (two requests refreshing at
    *   once) → `next` stored, `rotated`;
    * - a repeat after the grace window → the grant is revoked, `reused`.
+   * The first use of a token also retires every other unused token of its grant (marks them
+   * used at time 0): two live chains in one grant mean one was forked by a replay within
+   * the grace window, so whichever is used second counts as reuse.
    * `next.grantId` is ignored: the successor always joins the presented token's grant.
    */
   rotateRefreshToken(

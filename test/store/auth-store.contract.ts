@@ -650,6 +650,27 @@ export function describeAuthStoreContract(name: string, open: () => Promise<Auth
         expect(await store.findRefreshToken(after.hash)).toBeUndefined();
       });
 
+      it("detects a chain forked within the grace window when the other chain is used", async () => {
+        await store.createRefreshToken(token);
+        await store.rotateRefreshToken(token.hash, 10_000, grace, next);
+        const fork = refreshTokenRecord({ hash: "t".repeat(64), createdAt: 10_001 });
+        expect((await store.rotateRefreshToken(token.hash, 10_001, grace, fork)).status).toBe(
+          "rotated",
+        );
+        // The legitimate holder moves on: the fork is retired by that first use.
+        const later = refreshTokenRecord({ hash: "u".repeat(64), createdAt: 50_000 });
+        expect((await store.rotateRefreshToken(next.hash, 50_000, grace, later)).status).toBe(
+          "rotated",
+        );
+        expect((await store.findRefreshToken(fork.hash))?.rotatedAt).toBe(0);
+        const thief = refreshTokenRecord({ hash: "v".repeat(64), createdAt: 50_001 });
+        expect(await store.rotateRefreshToken(fork.hash, 50_001, grace, thief)).toEqual({
+          status: "reused",
+          grant: grantRecord({ revokedAt: 50_001 }),
+        });
+        expect(await store.findRefreshToken(thief.hash)).toBeUndefined();
+      });
+
       it("treats any repeat as reuse when there is no grace window", async () => {
         await store.createRefreshToken(token);
         await store.rotateRefreshToken(token.hash, 10_000, 0, next);

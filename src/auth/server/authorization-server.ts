@@ -80,6 +80,14 @@ export interface AuthorizationServerOptions {
   /** Limits on failed sign-ins. */
   throttle?: SignInThrottleOptions;
   lifetimes?: AuthorizationServerLifetimes;
+  /**
+   * How many proxies in front of Berth to trust for the client's address (from
+   * `X-Forwarded-For`), which sign-in throttling counts by. Default 0: the socket's peer.
+   * Behind a proxy, leaving it 0 makes every user share the proxy's address.
+   */
+  trustProxy?: number;
+  /** Dynamic registrations accepted per client address per hour (default 20). */
+  registrationsPerHour?: number;
 }
 
 const PENDING_TTL_MS = 10 * 60_000;
@@ -107,6 +115,8 @@ export class AuthorizationServer {
   readonly #tokenEndpoint: TokenEndpoint;
   readonly #signIn: SignInStep;
   readonly #throttle: SignInThrottle;
+  /** Counts registrations per address (every one counts, as a sign-in failure would). */
+  readonly #registrations: SignInThrottle;
   readonly #lifetimes: Required<AuthorizationServerLifetimes>;
   #issuer: string | undefined;
   #resources: string[] = [];
@@ -143,6 +153,10 @@ export class AuthorizationServer {
     });
     this.#signIn = options.signIn ?? new PasswordSignIn(this.#store);
     this.#throttle = new SignInThrottle(options.throttle);
+    this.#registrations = new SignInThrottle({
+      perAddress: options.registrationsPerHour ?? 20,
+      windowSeconds: 3600,
+    });
   }
 
   /** The issuer URL; throws until it is configured or `serveHttp` has set it. */
@@ -238,8 +252,8 @@ export class AuthorizationServer {
       res.end();
       return;
     }
-    const expect = (allowed: string) => {
-      if (method === allowed || (allowed === "GET" && method === "HEAD")) return true;
+    const expect = (allowed: string, head = allowed === "GET") => {
+      if (method === allowed || (head && method === "HEAD")) return true;
       req.resume();
       sendJson(
         res,
@@ -260,7 +274,8 @@ export class AuthorizationServer {
           sendJson(res, 200, await this.#keys.jwks(), { ...cors, "cache-control": "max-age=300" });
         return;
       case ENDPOINTS.authorize:
-        if (expect("GET")) await this.#authorize(req, res);
+        // GET only: a HEAD must not issue a code.
+        if (expect("GET", false)) await this.#authorize(req, res);
         return;
       case ENDPOINTS.signIn:
         if (expect("POST")) await this.#submitSignIn(req, res);
@@ -345,9 +360,9 @@ export class AuthorizationServer {
     const found = await this.#pendingOf(res, form);
     if (!found) return;
     const { client, pending } = found;
-    const address = clientAddress(req);
+    const address = this.#clientAddress(req);
     const account = form.get("username")?.trim().toLowerCase() || undefined;
-    const wait = this.#throttle.retryAfter(account, address);
+    const wait = this.#throttle.begin(account, address);
     if (wait > 0) {
       const minutes = Math.ceil(wait / 60);
       return this.#showSignIn(req, res, client, pending, {
@@ -359,7 +374,7 @@ export class AuthorizationServer {
     }
     const result = await this.#signIn.verify(form);
     if (!result.ok) {
-      this.#throttle.fail(result.account ?? account, address);
+      if (result.account && result.account !== account) this.#throttle.fail(result.account);
       // 200: the page is the answer, showing what went wrong (browsers log a 4xx as an error).
       return this.#showSignIn(req, res, client, pending, {
         status: 200,
@@ -367,7 +382,7 @@ export class AuthorizationServer {
         previous: form,
       });
     }
-    if (account) this.#throttle.succeed(account);
+    this.#throttle.succeeded(account, address);
     const sealer = await this.#sealer$();
     const session = sealer.seal(
       "session",
@@ -376,7 +391,12 @@ export class AuthorizationServer {
     );
     res.setHeader(
       "set-cookie",
-      cookie(SESSION_COOKIE, session, this.#lifetimes.signInSession, this.#secure()),
+      cookie(
+        this.#cookieName(SESSION_COOKIE),
+        session,
+        this.#lifetimes.signInSession,
+        this.#secure(),
+      ),
     );
     return this.#continueAs(req, res, client, result.userId, { ...pending, prompt: undefined });
   }
@@ -433,7 +453,9 @@ export class AuthorizationServer {
           serverName: this.#serverName(),
           clientName: client.name ?? client.id,
           redirectHost: redirectHostOf(pending.redirectUri),
-          clientVerified: client.source !== "registered",
+          clientKind: client.source,
+          clientId: client.id,
+          loopbackRedirect: isLoopbackUrl(new URL(pending.redirectUri)),
           scopes: pending.scopes.map((name) => ({
             name,
             description: this.#options.scopeDescriptions?.[name],
@@ -449,7 +471,13 @@ export class AuthorizationServer {
     return this.#issueCode(req, res, userId, pending);
   }
 
+  /**
+   * Whether the user must see the consent page. Always for a loopback redirect URI: any
+   * program on the user's machine can listen there and claim to be a client the user
+   * approved before, so each authorization is confirmed.
+   */
   async #needsConsent(userId: string, pending: PendingAuthorization): Promise<boolean> {
+    if (isLoopbackUrl(new URL(pending.redirectUri))) return true;
     const consent = await this.#store.getConsent(userId, pending.clientId);
     return !consent || !pending.scopes.every((scope) => consent.scopes.includes(scope));
   }
@@ -567,7 +595,7 @@ export class AuthorizationServer {
     const form = await readForm(req);
     const origin = req.headers.origin;
     const site = req.headers["sec-fetch-site"];
-    const nonce = readCookies(req).get(CSRF_COOKIE);
+    const nonce = readCookies(req).get(this.#cookieName(CSRF_COOKIE));
     const token = form.get("csrf");
     const sealer = await this.#sealer$();
     const sameOrigin =
@@ -612,11 +640,11 @@ export class AuthorizationServer {
 
   /** The CSRF token for this browser, setting its cookie when it has none. */
   async #csrf(req: IncomingMessage, res: ServerResponse): Promise<string> {
-    let nonce = readCookies(req).get(CSRF_COOKIE);
+    let nonce = readCookies(req).get(this.#cookieName(CSRF_COOKIE));
     if (!nonce || !/^[A-Za-z0-9_-]{43}$/.test(nonce)) {
       nonce = randomBytes(32).toString("base64url");
       const cookies = res.getHeader("set-cookie");
-      const next = cookie(CSRF_COOKIE, nonce, 86_400, this.#secure());
+      const next = cookie(this.#cookieName(CSRF_COOKIE), nonce, 86_400, this.#secure());
       res.setHeader(
         "set-cookie",
         cookies === undefined ? [next] : [...([] as string[]).concat(cookies as string), next],
@@ -626,9 +654,10 @@ export class AuthorizationServer {
   }
 
   async #signedInUser(req: IncomingMessage): Promise<string | undefined> {
-    const session = (await this.#sealer$()).open("session", readCookies(req).get(SESSION_COOKIE)) as
-      | { uid?: unknown }
-      | undefined;
+    const session = (await this.#sealer$()).open(
+      "session",
+      readCookies(req).get(this.#cookieName(SESSION_COOKIE)),
+    ) as { uid?: unknown } | undefined;
     if (typeof session?.uid !== "string") return undefined;
     const user = await this.#store.getUser(session.uid);
     return user && !user.disabled ? user.id : undefined;
@@ -652,6 +681,20 @@ export class AuthorizationServer {
       });
       return;
     }
+    const wait = this.#registrations.begin(undefined, this.#clientAddress(req));
+    if (wait > 0) {
+      req.resume();
+      sendJson(
+        res,
+        429,
+        {
+          error: "invalid_request",
+          error_description: "Too many registrations from this address; try later",
+        },
+        { "retry-after": String(wait), "access-control-allow-origin": "*" },
+      );
+      return;
+    }
     const body = await readJsonObject(req);
     const registered = await registerClient(this.#store, body);
     sendJson(res, 201, registered, { "access-control-allow-origin": "*" });
@@ -671,7 +714,8 @@ export class AuthorizationServer {
       if (claims) grantId = claims.sid;
     }
     const grant = grantId === undefined ? undefined : await this.#store.getGrant(grantId);
-    // RFC 7009 2.2: unknown tokens and other clients' tokens answer 200 and change nothing.
+    // Unknown tokens (RFC 7009 2.2) and other clients' tokens answer 200 and change nothing:
+    // refusing the latter would tell a client that someone else's token exists.
     if (grant && grant.clientId === client.id) {
       await this.#store.revokeGrant(grant.id, Date.now());
       this.#tokens.forget();
@@ -702,12 +746,25 @@ export class AuthorizationServer {
     const canonical = (value: string) => canonicalResource(value);
     const match = known.find((resource) => canonical(resource) === canonical(url.href));
     // A loopback server answers to every loopback name; the token is for the one asked for.
-    if (match) return isLoopbackUrl(url) ? url.href : match;
-    throw new OAuthError("invalid_target", `This server issues no tokens for ${requested}`);
+    if (!match)
+      throw new OAuthError("invalid_target", `This server issues no tokens for ${requested}`);
+    if (!isLoopbackUrl(url)) return match;
+    const named = new URL(match);
+    named.hostname = url.hostname;
+    return named.href;
   }
 
   #serverName(): string {
     return this.#options.serverName ?? new URL(this.issuer).host;
+  }
+
+  #clientAddress(req: IncomingMessage): string {
+    return clientAddress(req, this.#options.trustProxy ?? 0);
+  }
+
+  /** On https, `__Host-` names: no sibling subdomain can set or shadow them. */
+  #cookieName(base: string): string {
+    return this.#secure() ? `__Host-${base}` : base;
   }
 
   #secure(): boolean {

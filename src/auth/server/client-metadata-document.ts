@@ -33,6 +33,16 @@ export interface ClientMetadataDocument {
 /** Longest a fetched document is trusted, whatever its Cache-Control says. */
 const MAX_CACHE_SECONDS = 24 * 3600;
 const CACHE_LIMIT = 1000;
+/** How long a failed fetch is remembered. */
+const FAILURE_CACHE_MS = 60_000;
+/** Most documents fetched at once. */
+const MAX_IN_FLIGHT = 32;
+
+interface CacheEntry {
+  document?: ClientMetadataDocument;
+  error?: OAuthError;
+  until: number;
+}
 
 const PRIVATE_RANGES = (() => {
   const list = new BlockList();
@@ -83,7 +93,8 @@ export class ClientMetadataDocuments {
   readonly #timeoutMs: number;
   readonly #maxBytes: number;
   readonly #cacheSeconds: number;
-  readonly #cache = new Map<string, { document: ClientMetadataDocument; until: number }>();
+  readonly #cache = new Map<string, CacheEntry>();
+  readonly #inFlight = new Map<string, Promise<ClientMetadataDocument>>();
 
   constructor(options: ClientMetadataDocumentOptions = {}) {
     this.#allowHosts = new Set((options.allowHosts ?? []).map((host) => host.toLowerCase()));
@@ -101,15 +112,45 @@ export class ClientMetadataDocuments {
   /** The validated document at `clientId`; {@link OAuthError} `invalid_client` if unusable. */
   async resolve(clientId: string): Promise<ClientMetadataDocument> {
     const cached = this.#cache.get(clientId);
-    if (cached && cached.until > Date.now()) return cached.document;
+    if (cached && cached.until > Date.now()) {
+      if (cached.document) return cached.document;
+      throw cached.error!;
+    }
+    // One fetch per URL at a time, however many requests name it.
+    let pending = this.#inFlight.get(clientId);
+    if (!pending) {
+      if (this.#inFlight.size >= MAX_IN_FLIGHT)
+        throw refuse(clientId, "too many client metadata documents are being fetched; try again");
+      pending = this.#load(clientId).finally(() => this.#inFlight.delete(clientId));
+      this.#inFlight.set(clientId, pending);
+    }
+    return pending;
+  }
+
+  async #load(clientId: string): Promise<ClientMetadataDocument> {
+    try {
+      return await this.#fetchAndValidate(clientId);
+    } catch (error) {
+      // Failures are remembered briefly, so a bad client_id cannot make Berth fetch on every request.
+      this.#remember(clientId, {
+        error: error as OAuthError,
+        until: Date.now() + FAILURE_CACHE_MS,
+      });
+      throw error;
+    }
+  }
+
+  #remember(clientId: string, entry: CacheEntry): void {
+    if (this.#cache.size >= CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#cache.set(clientId, entry);
+  }
+
+  async #fetchAndValidate(clientId: string): Promise<ClientMetadataDocument> {
     const url = this.#checkUrl(clientId);
     const { body, maxAge } = await this.#fetch(url);
     const document = this.#validate(clientId, body);
     const seconds = Math.min(maxAge ?? this.#cacheSeconds, MAX_CACHE_SECONDS);
-    if (seconds > 0) {
-      if (this.#cache.size >= CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value!);
-      this.#cache.set(clientId, { document, until: Date.now() + seconds * 1000 });
-    }
+    if (seconds > 0) this.#remember(clientId, { document, until: Date.now() + seconds * 1000 });
     return document;
   }
 
@@ -160,7 +201,6 @@ export class ClientMetadataDocuments {
           headers: { accept: "application/json" },
           lookup,
           ...(this.#ca ? { ca: this.#ca } : {}),
-          timeout: this.#timeoutMs,
         },
         (res: IncomingMessage) => {
           if (res.statusCode !== 200) {
@@ -185,11 +225,15 @@ export class ClientMetadataDocuments {
               maxAge: maxAgeOf(res.headers["cache-control"]),
             }),
           );
-          res.on("error", (error) => reject(refuse(url.href, error.message)));
+          res.on("error", () => reject(refuse(url.href, "it could not be fetched")));
         },
       );
-      req.on("timeout", () => req.destroy(new Error("the fetch timed out")));
-      req.on("error", (error) => reject(refuse(url.href, error.message)));
+      // A deadline for the whole fetch, not only for an idle socket: a slow drip ends too.
+      const deadline = setTimeout(() => req.destroy(new Error("timed out")), this.#timeoutMs);
+      deadline.unref();
+      req.on("close", () => clearTimeout(deadline));
+      // Network details (what a name resolves to) stay out of the answer.
+      req.on("error", () => reject(refuse(url.href, "it could not be fetched")));
       req.end();
     });
   }

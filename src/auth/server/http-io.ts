@@ -82,8 +82,11 @@ export function sendJson(
 /** Write an OAuth error response. */
 export function sendOAuthError(res: ServerResponse, error: OAuthError, basic = false): void {
   // RFC 6749 5.2: a client that tried Basic authentication gets a Basic challenge.
-  const headers: Record<string, string> =
-    error.status === 401 && basic ? { "www-authenticate": 'Basic realm="berth"' } : {};
+  // Browser clients must be able to read the error (invalid_client tells them to register again).
+  const headers: Record<string, string> = {
+    "access-control-allow-origin": "*",
+    ...(error.status === 401 && basic ? { "www-authenticate": 'Basic realm="berth"' } : {}),
+  };
   sendJson(res, error.status, error.toJSON(), headers);
 }
 
@@ -143,7 +146,36 @@ export function cookie(
   ].join("; ");
 }
 
-/** The address a request came from, for throttling. */
-export function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? "unknown";
+/**
+ * The address a request came from, for throttling: the socket's peer, or, behind
+ * `trustedProxies` proxies, the address the outermost of them saw (`X-Forwarded-For`, read
+ * from the right). IPv6 addresses count by their /64, which one host usually holds whole.
+ */
+export function clientAddress(req: IncomingMessage, trustedProxies = 0): string {
+  let address = req.socket.remoteAddress ?? "unknown";
+  if (trustedProxies > 0) {
+    const header = req.headers["x-forwarded-for"];
+    const chain = (Array.isArray(header) ? header.join(",") : (header ?? ""))
+      .split(",")
+      .map((part) => part.trim())
+      .filter(Boolean);
+    const forwarded = chain[chain.length - trustedProxies];
+    if (forwarded) address = forwarded;
+  }
+  return address.includes(":") && !/^::ffff:\d/i.test(address) ? ipv6Prefix(address) : address;
+}
+
+/** The first four groups of an IPv6 address. */
+function ipv6Prefix(address: string): string {
+  const [head = "", tail] = address.split("%")[0]!.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.toLowerCase().replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }

@@ -9,6 +9,8 @@ const AUTH_METHODS: readonly ClientAuthMethod[] = [
   "client_secret_basic",
   "client_secret_post",
 ];
+/** Largest registration stored, so registrations cannot fill the disk quickly. */
+const MAX_METADATA_CHARS = 8192;
 const GRANT_TYPES = ["authorization_code", "refresh_token"];
 const TEXT_FIELDS = [
   "client_name",
@@ -72,6 +74,11 @@ export async function registerClient(
       );
     metadata[field] = value;
   }
+  if (JSON.stringify(metadata).length > MAX_METADATA_CHARS)
+    throw new OAuthError(
+      "invalid_client_metadata",
+      `The client metadata must be at most ${MAX_METADATA_CHARS} characters`,
+    );
   const secret = method === "none" ? undefined : randomBytes(32).toString("base64url");
   const clientId = randomUUID();
   await store.createClient({

@@ -7,6 +7,9 @@ export const SIGNING_ALG = "ES256";
 /** How often an unknown `kid` may trigger a reload from the store (another replica rotated). */
 const RELOAD_INTERVAL_MS = 10_000;
 
+/** How often the signer is read again from the store. */
+const SIGNER_RELOAD_MS = 60_000;
+
 type KeyLike = Awaited<ReturnType<typeof importJWK>>;
 
 interface LoadedKey {
@@ -40,7 +43,8 @@ export class SigningKeys {
 
   /** The current signing key, generating and storing one if there is none. */
   async signer(): Promise<{ kid: string; privateKey: KeyLike }> {
-    if (!this.#signer) await this.#load();
+    // Reloaded now and then, so a rotation on another replica reaches this one.
+    if (!this.#signer || Date.now() - this.#lastReload >= SIGNER_RELOAD_MS) await this.#load();
     if (!this.#signer) {
       // Concurrent first requests create one key between them.
       this.#creating ??= this.rotate().finally(() => {

@@ -29,24 +29,32 @@ export class SignInThrottle {
     this.#windowMs = (options.windowSeconds ?? 900) * 1000;
   }
 
-  /** Seconds until an attempt for this account from this address is allowed; 0 when it is now. */
-  retryAfter(account: string | undefined, address: string, now = Date.now()): number {
+  /**
+   * Start an attempt: the seconds to wait when the account or address is over its limit
+   * (nothing recorded), else 0 after counting the attempt as a failure until
+   * {@link succeeded} says otherwise. Counting before the password is checked means
+   * attempts sent in parallel cannot all slip under the limit.
+   */
+  begin(account: string | undefined, address: string, now = Date.now()): number {
     const wait = Math.max(
       this.#wait(`address:${address}`, this.#perAddress, now),
       account ? this.#wait(`account:${account}`, this.#perAccount, now) : 0,
     );
-    return Math.ceil(wait / 1000);
-  }
-
-  /** Record a failed attempt. */
-  fail(account: string | undefined, address: string, now = Date.now()): void {
+    if (wait > 0) return Math.ceil(wait / 1000);
     this.#record(`address:${address}`, now);
     if (account) this.#record(`account:${account}`, now);
+    return 0;
   }
 
-  /** Forget an account's failures after it signed in. */
-  succeed(account: string): void {
-    this.#failures.delete(`account:${account}`);
+  /** Count a failure against an account the attempt did not name up front. */
+  fail(account: string, now = Date.now()): void {
+    this.#record(`account:${account}`, now);
+  }
+
+  /** The attempt signed in: take back its failure and forget the account's. */
+  succeeded(account: string | undefined, address: string): void {
+    this.#failures.get(`address:${address}`)?.pop();
+    if (account) this.#failures.delete(`account:${account}`);
   }
 
   #wait(key: string, limit: number, now: number): number {

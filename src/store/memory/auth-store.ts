@@ -214,7 +214,14 @@ export class MemoryAuthStore implements AuthStore {
     }
     // Checked before anything changes: a refused successor leaves the token unused.
     if (this.#refreshTokens.has(next.hash)) throw refreshTokenTaken();
-    if (token.rotatedAt === null) token.rotatedAt = at;
+    if (token.rotatedAt === null) {
+      // First use: any other live token of the grant is a fork (a replay within the grace
+      // window); it dies now, so its later use is seen as reuse and revokes the grant.
+      for (const other of this.#refreshTokens.values())
+        if (other.grantId === token.grantId && other.rotatedAt === null && other !== token)
+          other.rotatedAt = 0;
+      token.rotatedAt = at;
+    }
     this.#refreshTokens.set(next.hash, copyRefreshToken({ ...next, grantId: token.grantId }));
     return { status: "rotated", grant: copyGrant(grant) };
   }

@@ -131,6 +131,7 @@ export class SqliteAuthStore implements AuthStore {
   readonly #purgeSigningKeys: Statement<[number]>;
   readonly #createGrant: Transaction<(grant: GrantRecord, code: AuthorizationCodeRecord) => void>;
   readonly #useAuthorizationCode: Transaction<(hash: string, at: number) => CodeUse>;
+  readonly #retireSiblings: Statement<[string, string]>;
   readonly #rotateRefreshToken: Transaction<
     (hash: string, at: number, graceMs: number, next: RefreshTokenRecord) => RefreshRotation
   >;
@@ -233,6 +234,9 @@ export class SqliteAuthStore implements AuthStore {
       "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
     );
     this.#getSecret = db.prepare("SELECT value FROM secrets WHERE name = ?");
+    this.#retireSiblings = db.prepare(
+      "UPDATE refresh_tokens SET rotated_at = 0 WHERE grant_id = ? AND rotated_at IS NULL AND hash != ?",
+    );
     this.#purgeCodes = db.prepare("DELETE FROM authorization_codes WHERE expires_at < ?");
     this.#purgeRefreshTokens = db.prepare("DELETE FROM refresh_tokens WHERE expires_at < ?");
     this.#purgeSigningKeys = db.prepare("DELETE FROM signing_keys WHERE retired_at < ?");
@@ -259,6 +263,9 @@ export class SqliteAuthStore implements AuthStore {
           this.#revokeGrant.run(at, grant.id);
           return { status: "reused", grant: grantFromRow({ ...grant, revokedAt: at }) };
         }
+        // First use: any other live token of the grant is a fork (a replay within the grace
+        // window); it dies now, so its later use is seen as reuse and revokes the grant.
+        if (token.rotatedAt === null) this.#retireSiblings.run(token.grantId, hash);
         this.#markRotated.run(at, hash);
         this.#insertRefreshToken.run(refreshTokenToParams({ ...next, grantId: token.grantId }));
         return { status: "rotated", grant: grantFromRow(grant) };

@@ -169,6 +169,42 @@ describe("authorization request attacks", () => {
   });
 });
 
+describe("client metadata document attacks", () => {
+  it.each([
+    "https://127.0.0.1/client.json",
+    "https://10.0.0.8/client.json",
+    "https://[::1]/client.json",
+    "https://169.254.169.254/latest/meta-data",
+    "http://client.example/client.json",
+    "https://client.example/",
+  ])("refuses %s as a client id without redirecting", async (clientId) => {
+    const response = await unchanged(() =>
+      fetch(authorize(pkce().challenge, { client_id: clientId }), { redirect: "manual" }),
+    );
+    expect(response.status).toBe(400);
+    expect(response.headers.get("location")).toBeNull();
+  });
+
+  it("refuses a HEAD on the authorization endpoint: it must not issue a code", async () => {
+    const response = await unchanged(() =>
+      fetch(authorize(pkce().challenge), { method: "HEAD", redirect: "manual" }),
+    );
+    expect(response.status).toBe(405);
+  });
+
+  it("lets browser clients read token errors (CORS)", async () => {
+    const answer = await tokenRequest(
+      origin,
+      { grant_type: "refresh_token", client_id: "nobody" },
+      {
+        origin: "https://app.example",
+      },
+    );
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get("access-control-allow-origin")).toBe("*");
+  });
+});
+
 describe("token endpoint attacks", () => {
   it("wrong verifier: invalid_grant, and the code still works for its owner", async () => {
     const { code, verifier } = await codeFor();
@@ -227,6 +263,25 @@ describe("token endpoint attacks", () => {
       client_id: "native-app",
     });
     expect(refresh.body.error).toBe("invalid_grant");
+  });
+
+  it("a refresh token replayed within the grace window: the forked chain dies, and using it revokes the grant", async () => {
+    const tokens = await signIn();
+    const refresh = (token: string) =>
+      tokenRequest(origin, {
+        grant_type: "refresh_token",
+        refresh_token: token,
+        client_id: "native-app",
+      });
+    const legitimate = await refresh(tokens.refresh_token);
+    const stolen = await refresh(tokens.refresh_token); // within the 5 s grace window
+    expect(stolen.status).toBe(200);
+    // The legitimate client refreshes again; the thief's chain is now dead.
+    const next = await refresh(legitimate.body.refresh_token);
+    expect(next.status).toBe(200);
+    const thief = await refresh(stolen.body.refresh_token);
+    expect(thief.body.error).toBe("invalid_grant");
+    expect((await callTool(setup.http, next.body.access_token, "whoami")).status).toBe(401);
   });
 
   it("refresh token reuse after the grace window: the whole family is revoked", async () => {
@@ -375,13 +430,31 @@ describe("sign-in throttling", () => {
     expect(await blocked.text()).toContain("Too many failed attempts");
   });
 
+  it("password brute force in parallel: still at most 5 guesses per account", async () => {
+    const browser = new FormBrowser();
+    const page = await (await browser.get(authorizeUrl(throttled.origin, pkce().challenge))).text();
+    const base = { request: hiddenField(page, "request")!, csrf: hiddenField(page, "csrf")! };
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, attempt) =>
+        browser.post(`${throttled.origin}/oauth/sign-in`, {
+          ...base,
+          username: "bob",
+          password: attempt === 11 ? PASSWORD : `guess-${attempt}`,
+        }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status !== 429)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(7);
+  });
+
   it("password brute force across accounts: throttled per address", async () => {
     const browser = new FormBrowser();
     const page = await (await browser.get(authorizeUrl(throttled.origin, pkce().challenge))).text();
     const base = { request: hiddenField(page, "request")!, csrf: hiddenField(page, "csrf")! };
     let last: Response | undefined;
-    // carol's five failures above count for this address too: 15 more reach its limit of 20.
-    for (let attempt = 0; attempt < 16; attempt++) {
+    // The ten failures above count for this address too: 10 more reach its limit of 20.
+    for (let attempt = 0; attempt < 11; attempt++) {
       last = await browser.post(`${throttled.origin}/oauth/sign-in`, {
         ...base,
         username: `nobody-${attempt}`,

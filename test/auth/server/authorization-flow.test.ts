@@ -207,10 +207,31 @@ describe("authorization code flow", () => {
       via: "bearer",
     });
 
-    // Consent is remembered and the browser stays signed in: straight back with a code.
+    // Signed in still, but a loopback redirect asks consent every time: any local program
+    // could be listening there.
     const again = await browser.get(authorizeUrl(origin, pkce().challenge));
+    expect(again.status).toBe(200);
+    const page2 = await again.text();
+    expect(page2).toContain('action="/oauth/consent"');
+    expect(page2).toContain("a program on this computer");
+  });
+
+  it("remembers consent per user and client for a web redirect, skipping both pages", async () => {
+    const browser = new FormBrowser();
+    const web = { client_id: "web-app", redirect_uri: "https://app.example/callback" };
+    const first = await authorizeInBrowser(browser, authorizeUrl(origin, pkce().challenge, web), {
+      username: "alice",
+      password: PASSWORD,
+    });
+    expect(first.searchParams.get("code")).toBeTruthy();
+    const again = await browser.get(authorizeUrl(origin, pkce().challenge, web));
     expect(again.status).toBe(302);
     expect(new URL(again.headers.get("location")!).searchParams.get("code")).toBeTruthy();
+    // Asking for more than was allowed asks again.
+    const more = await browser.get(
+      authorizeUrl(origin, pkce().challenge, { ...web, scope: "profile files" }),
+    );
+    expect(more.status).toBe(200);
   });
 
   it("sends the user's refusal back as access_denied", async () => {

@@ -6,8 +6,12 @@ export interface ConsentView {
   clientName: string;
   /** Where the client will receive the answer: the user should recognise it. */
   redirectHost: string;
-  /** Whether the client's name was checked (a metadata document or a pre-registered client). */
-  clientVerified: boolean;
+  /** Where the client comes from: configured by the operator, a metadata document, or registered. */
+  clientKind: "pre-registered" | "metadata-document" | "registered";
+  /** The client id, shown for metadata documents (its host is who vouches for the name). */
+  clientId: string;
+  /** The browser goes back to this machine (127.0.0.1, localhost): any local program could be listening. */
+  loopbackRedirect: boolean;
   scopes: readonly { name: string; description: string | undefined }[];
   userName: string;
   request: string;
@@ -26,9 +30,18 @@ export function consentPage(view: ConsentView): Page {
               `<li><code>${escapeHtml(scope.name)}</code>${scope.description ? ` — ${escapeHtml(scope.description)}` : ""}</li>`,
           )
           .join("")}</ul>`;
-  const caution = view.clientVerified
-    ? ""
-    : `<p class="muted">The client named itself; only allow it if you started this connection.</p>`;
+  const cautions: string[] = [];
+  if (view.clientKind === "metadata-document")
+    cautions.push(
+      `The client is published by <strong>${escapeHtml(new URL(view.clientId).host)}</strong>.`,
+    );
+  if (view.clientKind === "registered")
+    cautions.push("The client named itself; only allow it if you started this connection.");
+  if (view.loopbackRedirect)
+    cautions.push(
+      "You will be sent back to a program on this computer; only allow it if you just started this connection there.",
+    );
+  const caution = cautions.map((text) => `<p class="muted">${text}</p>`).join("\n");
   return renderPage({
     title: `Allow access · ${view.serverName}`,
     formTargets: view.formTargets,
