@@ -1,13 +1,15 @@
 import type { Principal } from "../engine/context.js";
 import type { JsonObject } from "../engine/types.js";
 import { UnauthorizedError } from "../errors.js";
-import type { ApiKeyStore, UserStore } from "../store/types.js";
+import type { ApiKeyStore, AuthStore, UserStore } from "../store/types.js";
 import { hashApiKey, isApiKey } from "./api-key.js";
 
 /** Options of a {@link ResourceServer}. */
 export interface ResourceServerOptions {
   /** Where API keys and their owners are looked up. */
-  store: Pick<ApiKeyStore, "findApiKeyByHash" | "touchApiKey"> & Pick<UserStore, "getUser">;
+  store: Pick<ApiKeyStore, "findApiKeyByHash" | "touchApiKey"> &
+    Pick<UserStore, "getUser"> &
+    Partial<Pick<AuthStore, "version">>;
   /** Authorization servers named in the protected-resource metadata (or a function giving them). */
   authorizationServers?: string[] | (() => string[]);
   /** Scopes named in the metadata and in challenges to unauthenticated clients. */
@@ -15,12 +17,35 @@ export interface ResourceServerOptions {
   /** A human name for this resource. */
   resourceName?: string;
   /** Verify a bearer token that is not an API key (JWT access tokens); refused when absent. */
-  verifyToken?: (token: string, resource: string) => Promise<Principal>;
+  verifyToken?: (token: string, resource: string) => Principal | Promise<Principal>;
   /** Record a key's use at most this often, in milliseconds (default one minute). */
   touchIntervalMs?: number;
 }
 
-const SCHEME = /^(Bearer|Key)\s+(\S+)\s*$/i;
+/** Most keys remembered at once. */
+const KNOWN_LIMIT = 10_000;
+
+interface KnownKey {
+  principal: Principal;
+  id: string;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  version: number;
+}
+
+/** `Bearer <credential>` or `Key <credential>` (scheme in any case), or undefined. */
+function parseAuthorization(
+  header: string,
+): { scheme: "bearer" | "key"; credential: string } | undefined {
+  const space = header.indexOf(" ");
+  if (space < 0) return undefined;
+  const scheme = header.slice(0, space).toLowerCase();
+  if (scheme !== "bearer" && scheme !== "key") return undefined;
+  const credential = header.slice(space + 1).trim();
+  // Tokens are one word; a scan for blanks is cheaper than a regular expression over a JWT.
+  if (!credential || credential.includes(" ") || credential.includes("\t")) return undefined;
+  return { scheme, credential };
+}
 
 /** Path of the protected-resource metadata of a resource URL (RFC 9728, section 3.1). */
 export function protectedResourceMetadataPath(resource: URL): string {
@@ -37,6 +62,8 @@ export function protectedResourceMetadataPath(resource: URL): string {
 export class ResourceServer {
   readonly #options: ResourceServerOptions;
   readonly #touched = new Map<string, number>();
+  /** Keys seen, with the store version they were read at. */
+  readonly #known = new Map<string, KnownKey>();
   readonly #touchIntervalMs: number;
 
   constructor(options: ResourceServerOptions) {
@@ -54,18 +81,31 @@ export class ResourceServer {
    * URL of the MCP endpoint). Throws {@link UnauthorizedError} when credentials are missing
    * or not valid.
    */
-  async authenticate(authorization: string | undefined, resource: string): Promise<Principal> {
+  authenticate(
+    authorization: string | undefined,
+    resource: string,
+  ): Principal | Promise<Principal> {
+    try {
+      return this.#authenticate(authorization, resource);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #authenticate(
+    authorization: string | undefined,
+    resource: string,
+  ): Principal | Promise<Principal> {
     if (!authorization)
       throw new UnauthorizedError("Authorization required: send a bearer token or an API key");
-    const match = SCHEME.exec(authorization);
-    if (!match) {
+    const parsed = parseAuthorization(authorization);
+    if (!parsed) {
       throw new UnauthorizedError(
         "The Authorization header must be 'Bearer <token>' or 'Key <api key>'",
         "invalid_request",
       );
     }
-    const scheme = match[1]!.toLowerCase();
-    const credential = match[2]!;
+    const { scheme, credential } = parsed;
     if (scheme === "key" || isApiKey(credential)) return this.#apiKey(credential);
     if (!this.#options.verifyToken)
       throw new UnauthorizedError("The bearer token is not valid here", "invalid_token");
@@ -85,8 +125,20 @@ export class ResourceServer {
     return document;
   }
 
-  async #apiKey(key: string): Promise<Principal> {
+  #apiKey(key: string): Principal | Promise<Principal> {
     const now = Date.now();
+    // What a key stands for is kept until the store changes (see AuthStore.version), so
+    // a revocation or a disabled owner still counts from the next request on.
+    const version = this.#options.store.version?.();
+    const known = version === undefined ? undefined : this.#known.get(key);
+    if (known && known.version === version && (known.expiresAt === null || known.expiresAt > now)) {
+      this.#touch(known.id, known.lastUsedAt, now);
+      return known.principal;
+    }
+    return this.#lookUpApiKey(key, now, version);
+  }
+
+  async #lookUpApiKey(key: string, now: number, version: number | undefined): Promise<Principal> {
     const record = await this.#options.store.findApiKeyByHash(hashApiKey(key));
     if (
       !record ||
@@ -99,17 +151,32 @@ export class ResourceServer {
     if (!owner || owner.disabled) {
       throw new UnauthorizedError("The API key's owner is disabled", "invalid_token");
     }
-    const last = this.#touched.get(record.id) ?? record.lastUsedAt ?? 0;
-    if (now - last >= this.#touchIntervalMs) {
-      this.#touched.set(record.id, now);
-      // Last-used is bookkeeping: a failed write must not fail the request.
-      this.#options.store.touchApiKey(record.id, now).catch(() => {});
-    }
-    return {
+    const principal: Principal = Object.freeze({
       subject: owner.id,
       name: owner.displayName ?? owner.username,
-      scopes: record.scopes,
+      scopes: Object.freeze([...record.scopes]),
       via: "api-key",
-    };
+    });
+    if (version !== undefined) {
+      if (this.#known.size >= KNOWN_LIMIT) this.#known.delete(this.#known.keys().next().value!);
+      this.#known.set(key, {
+        principal,
+        id: record.id,
+        expiresAt: record.expiresAt,
+        lastUsedAt: record.lastUsedAt,
+        version,
+      });
+    }
+    this.#touch(record.id, record.lastUsedAt, now);
+    return principal;
+  }
+
+  #touch(id: string, lastUsedAt: number | null, now: number): void {
+    const last = this.#touched.get(id) ?? lastUsedAt ?? 0;
+    if (now - last >= this.#touchIntervalMs) {
+      this.#touched.set(id, now);
+      // Last-used is bookkeeping: a failed write must not fail the request.
+      this.#options.store.touchApiKey(id, now).catch(() => {});
+    }
   }
 }

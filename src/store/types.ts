@@ -214,6 +214,13 @@ export interface OAuthStore {
 
 /** Everything the authorization layer keeps. */
 export interface AuthStore extends UserStore, ApiKeyStore, OAuthStore {
+  /**
+   * A number that changes whenever what is stored may have changed: at once for writes
+   * through this object, and within 100 ms for writes by other processes on the same
+   * database. Cheap enough to call on every request, so readers can keep what they read
+   * (the caller behind a credential) until it changes.
+   */
+  version(): number;
   /** Release connections and files. */
   close(): Promise<void>;
 }

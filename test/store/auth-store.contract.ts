@@ -158,6 +158,21 @@ export function describeAuthStoreContract(name: string, open: () => Promise<Auth
     });
 
     describe("users", () => {
+      it("changes its version on every write through it, and not on reads", async () => {
+        const start = store.version();
+        await store.listUsers();
+        await store.findUserByName("alice");
+        expect(store.version()).toBe(start);
+        await store.createUser(alice);
+        const afterUser = store.version();
+        expect(afterUser).not.toBe(start);
+        await store.createApiKey(apiKeyRecord());
+        expect(store.version()).not.toBe(afterUser);
+        const afterKey = store.version();
+        await store.revokeApiKey("key-1", 5_000);
+        expect(store.version()).not.toBe(afterKey);
+      });
+
       it("gives back a created user by id", async () => {
         await store.createUser(alice);
         expect(await store.getUser(alice.id)).toEqual(alice);

@@ -110,6 +110,17 @@ describe("SQLite auth store on a file", () => {
     expect(await second.listApiKeys()).toEqual([apiKeyRecord({ revokedAt: 5_000 })]);
   });
 
+  it("changes its version within 100 ms when another connection writes", async () => {
+    const path = join(tempDir(), "berth.db");
+    const server = openStore(path);
+    const cli = openStore(path);
+    await server.createUser(userRecord());
+    const before = server.version();
+    await cli.createApiKey(apiKeyRecord());
+    await new Promise((resolve) => setTimeout(resolve, 110));
+    expect(server.version()).not.toBe(before);
+  });
+
   it("migrates a file once, however often it is opened", async () => {
     const path = join(tempDir(), "berth.db");
     const first = openSqliteAuthStore(path);

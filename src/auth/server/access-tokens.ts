@@ -26,8 +26,11 @@ export interface AccessTokenClaims {
 }
 
 interface Verified {
+  token: string;
   claims: AccessTokenClaims;
-  name: string;
+  /** The caller, once the grant and user were read; with the store version read at. */
+  principal?: Principal;
+  version?: number;
 }
 
 /**
@@ -38,14 +41,14 @@ interface Verified {
  */
 export class AccessTokens {
   readonly #keys: SigningKeys;
-  readonly #store: Pick<AuthStore, "getGrant" | "getUser">;
+  readonly #store: Pick<AuthStore, "getGrant" | "getUser" | "version">;
   readonly #issuer: () => string;
   readonly #lifetimeSeconds: number;
   readonly #cache = new Map<string, Verified>();
 
   constructor(
     keys: SigningKeys,
-    store: Pick<AuthStore, "getGrant" | "getUser">,
+    store: Pick<AuthStore, "getGrant" | "getUser" | "version">,
     issuer: () => string,
     lifetimeSeconds: number,
   ) {
@@ -92,12 +95,28 @@ export class AccessTokens {
    * The caller a token stands for, when it is valid for `resource`. Throws
    * {@link UnauthorizedError} (`invalid_token`) otherwise.
    */
-  async verify(token: string, resource: string): Promise<Principal> {
-    let verified = this.#cache.get(token);
+  verify(token: string, resource: string): Principal | Promise<Principal> {
+    // Looked up by the signature's tail (hashing a short string is cheaper), and taken only
+    // when the whole token is the same: a forged token reusing a real signature misses.
+    let verified = this.#cache.get(cacheKey(token));
+    if (verified && verified.token !== token) verified = undefined;
     const now = Date.now() / 1000;
     if (verified && (verified.claims.exp <= now || verified.claims.aud !== resource)) {
       verified = undefined;
     }
+    // The grant and user were read at this store version and nothing changed since.
+    const version = this.#store.version();
+    if (verified?.principal && verified.version === version) return verified.principal;
+    return this.#verify(token, resource, verified, version);
+  }
+
+  async #verify(
+    token: string,
+    resource: string,
+    known: Verified | undefined,
+    version: number,
+  ): Promise<Principal> {
+    let verified = known;
     if (!verified) {
       let claims: AccessTokenClaims;
       try {
@@ -105,7 +124,7 @@ export class AccessTokens {
       } catch (error) {
         throw new UnauthorizedError(explain(error), "invalid_token", { cause: error });
       }
-      verified = { claims, name: claims.sub };
+      verified = { token, claims };
     }
     const grant = await this.#store.getGrant(verified.claims.sid);
     if (!grant || grant.revokedAt !== null)
@@ -113,21 +132,22 @@ export class AccessTokens {
     const user = await this.#store.getUser(grant.userId);
     if (!user || user.disabled)
       throw new UnauthorizedError("The token's user is disabled", "invalid_token");
-    verified.name = user.displayName ?? user.username;
-    this.#remember(token, verified);
-    return {
+    verified.principal = Object.freeze({
       subject: verified.claims.sub,
-      name: verified.name,
-      scopes: verified.claims.scope ? verified.claims.scope.split(" ") : [],
+      name: user.displayName ?? user.username,
+      scopes: Object.freeze(verified.claims.scope ? verified.claims.scope.split(" ") : []),
       clientId: verified.claims.client_id,
       via: "bearer",
-    };
+    });
+    verified.version = version;
+    this.#remember(token, verified);
+    return verified.principal;
   }
 
   /** Forget cached verifications (after a revocation in this process). */
   forget(token?: string): void {
     if (token === undefined) this.#cache.clear();
-    else this.#cache.delete(token);
+    else this.#cache.delete(cacheKey(token));
   }
 
   async #verifySignature(token: string, resource: string | undefined): Promise<AccessTokenClaims> {
@@ -147,11 +167,17 @@ export class AccessTokens {
   }
 
   #remember(token: string, verified: Verified): void {
-    if (this.#cache.has(token)) return;
+    const key = cacheKey(token);
+    if (this.#cache.get(key) === verified) return;
     // Oldest out first: a Map iterates in insertion order.
     if (this.#cache.size >= CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value!);
-    this.#cache.set(token, verified);
+    this.#cache.set(key, verified);
   }
+}
+
+/** The last 32 characters: part of the signature, as good as random. */
+function cacheKey(token: string): string {
+  return token.slice(-32);
 }
 
 function explain(error: unknown): string {

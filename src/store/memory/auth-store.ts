@@ -41,6 +41,8 @@ import type {
  * await store.createUser({ id: "u1", username: "alice", ... });
  */
 export class MemoryAuthStore implements AuthStore {
+  /** Counts writes, for {@link version}. */
+  #writes = 0;
   readonly #users = new Map<string, UserRecord>();
   /** Lower-cased username → user id. */
   readonly #userIdByName = new Map<string, string>();
@@ -60,6 +62,7 @@ export class MemoryAuthStore implements AuthStore {
   readonly #secrets = new Map<string, string>();
 
   async createUser(user: UserRecord): Promise<void> {
+    this.#writes++;
     const name = user.username.toLowerCase();
     if (this.#users.has(user.id)) throw userIdTaken(user.id);
     if (this.#userIdByName.has(name)) throw usernameTaken(user.username);
@@ -78,6 +81,7 @@ export class MemoryAuthStore implements AuthStore {
   }
 
   async updateUser(id: string, patch: UserPatch, at: number): Promise<UserRecord | undefined> {
+    this.#writes++;
     const user = this.#users.get(id);
     if (!user) return undefined;
     // Only the patchable fields, even if a caller passes more.
@@ -95,6 +99,7 @@ export class MemoryAuthStore implements AuthStore {
   }
 
   async createApiKey(key: ApiKeyRecord): Promise<void> {
+    this.#writes++;
     const names = this.#keyIdByOwnerName.get(key.ownerId);
     if (this.#keys.has(key.id)) throw apiKeyIdTaken(key.id);
     if (names?.has(key.name)) throw apiKeyNameTaken(key.ownerId, key.name);
@@ -125,6 +130,7 @@ export class MemoryAuthStore implements AuthStore {
   }
 
   async revokeApiKey(id: string, at: number): Promise<boolean> {
+    this.#writes++;
     const key = this.#keys.get(id);
     if (!key || key.revokedAt !== null) return false;
     key.revokedAt = at;
@@ -132,12 +138,14 @@ export class MemoryAuthStore implements AuthStore {
   }
 
   async touchApiKey(id: string, at: number): Promise<void> {
+    this.#writes++;
     const key = this.#keys.get(id);
     // Requests can finish out of order; the latest use wins.
     if (key && (key.lastUsedAt === null || at > key.lastUsedAt)) key.lastUsedAt = at;
   }
 
   async createClient(client: OAuthClientRecord): Promise<void> {
+    this.#writes++;
     if (this.#clients.has(client.id)) throw clientIdTaken(client.id);
     this.#clients.set(client.id, copyClient(client));
   }
@@ -148,6 +156,7 @@ export class MemoryAuthStore implements AuthStore {
   }
 
   async createGrant(grant: GrantRecord, code: AuthorizationCodeRecord): Promise<void> {
+    this.#writes++;
     // In the order SQLite finds them: grant id, grant user, then the code.
     if (code.grantId !== grant.id) throw codeOfAnotherGrant(grant.id, code.grantId);
     if (this.#grants.has(grant.id)) throw grantIdTaken(grant.id);
@@ -163,6 +172,7 @@ export class MemoryAuthStore implements AuthStore {
   }
 
   async revokeGrant(id: string, at: number): Promise<boolean> {
+    this.#writes++;
     const grant = this.#grants.get(id);
     if (!grant || grant.revokedAt !== null) return false;
     grant.revokedAt = at;
@@ -178,6 +188,7 @@ export class MemoryAuthStore implements AuthStore {
     hash: string,
     at: number,
   ): Promise<{ code: AuthorizationCodeRecord; grant: GrantRecord } | undefined> {
+    this.#writes++;
     const code = this.#codes.get(hash);
     const grant = code && this.#grants.get(code.grantId);
     if (!code || !grant) return undefined;
@@ -188,6 +199,7 @@ export class MemoryAuthStore implements AuthStore {
   }
 
   async createRefreshToken(token: RefreshTokenRecord): Promise<void> {
+    this.#writes++;
     if (this.#refreshTokens.has(token.hash)) throw refreshTokenTaken();
     if (!this.#grants.has(token.grantId)) throw unknownGrant(token.grantId);
     this.#refreshTokens.set(token.hash, copyRefreshToken(token));
@@ -204,6 +216,7 @@ export class MemoryAuthStore implements AuthStore {
     graceMs: number,
     next: RefreshTokenRecord,
   ): Promise<RefreshRotation> {
+    this.#writes++;
     const token = this.#refreshTokens.get(hash);
     const grant = token && this.#grants.get(token.grantId);
     if (!token || !grant || token.expiresAt <= at || grant.revokedAt !== null)
@@ -232,12 +245,14 @@ export class MemoryAuthStore implements AuthStore {
   }
 
   async saveConsent(consent: ConsentRecord): Promise<void> {
+    this.#writes++;
     if (!this.#users.has(consent.userId))
       throw unknownConsentUser(consent.userId, consent.clientId);
     this.#consents.set(consentKey(consent.userId, consent.clientId), copyConsent(consent));
   }
 
   async createSigningKey(key: SigningKeyRecord): Promise<void> {
+    this.#writes++;
     if (!isJson(key.privateJwk) || !isJson(key.publicJwk)) throw malformedSigningKey(key.kid);
     if (this.#signingKeys.has(key.kid)) throw signingKeyTaken(key.kid);
     this.#signingKeys.set(key.kid, copySigningKey(key));
@@ -250,6 +265,7 @@ export class MemoryAuthStore implements AuthStore {
   }
 
   async retireSigningKey(kid: string, at: number): Promise<boolean> {
+    this.#writes++;
     const key = this.#signingKeys.get(kid);
     if (!key || key.retiredAt !== null) return false;
     key.retiredAt = at;
@@ -257,6 +273,7 @@ export class MemoryAuthStore implements AuthStore {
   }
 
   async ensureSecret(name: string, value: string): Promise<string> {
+    this.#writes++;
     const stored = this.#secrets.get(name);
     if (stored !== undefined) return stored;
     this.#secrets.set(name, value);
@@ -264,6 +281,7 @@ export class MemoryAuthStore implements AuthStore {
   }
 
   async purgeExpired(before: number): Promise<number> {
+    this.#writes++;
     let purged = 0;
     const purge = <T>(records: Map<string, T>, expired: (record: T) => boolean) => {
       for (const [key, record] of records)
@@ -276,6 +294,10 @@ export class MemoryAuthStore implements AuthStore {
     purge(this.#refreshTokens, (token) => token.expiresAt < before);
     purge(this.#signingKeys, (key) => key.retiredAt !== null && key.retiredAt < before);
     return purged;
+  }
+
+  version(): number {
+    return this.#writes;
   }
 
   async close(): Promise<void> {}

@@ -71,6 +71,9 @@ import {
 } from "./rows.js";
 
 type Statement<P extends unknown[], R = unknown> = BetterSqlite3.Statement<P, R>;
+
+/** How often {@link SqliteAuthStore.version} asks SQLite whether another process wrote. */
+const EXTERNAL_CHECK_MS = 100;
 type Transaction<F extends (...args: never[]) => unknown> = BetterSqlite3.Transaction<F>;
 type CodeUse = { code: AuthorizationCodeRecord; grant: GrantRecord } | undefined;
 
@@ -95,6 +98,12 @@ interface UserUpdateParams {
  * both find a code unused or a refresh token unrotated.
  */
 export class SqliteAuthStore implements AuthStore {
+  /** Writes through this object, for {@link version}. */
+  #writes = 0;
+  /** SQLite's `data_version`: changes when another connection commits. */
+  #external = 0;
+  #externalCheckedAt = 0;
+  readonly #dataVersion: BetterSqlite3.Statement<[], unknown>;
   readonly #db: BetterSqlite3.Database;
   readonly #insertUser: Statement<[UserParams]>;
   readonly #getUser: Statement<[string], UserRow>;
@@ -140,6 +149,7 @@ export class SqliteAuthStore implements AuthStore {
   /** Wraps a connection that `openSqliteAuthStore` has configured and migrated. */
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
+    this.#dataVersion = db.prepare("PRAGMA data_version").pluck();
     this.#insertUser = db.prepare(
       `INSERT INTO users (id, username, display_name, password_hash, disabled, created_at, updated_at)
        VALUES (@id, @username, @displayName, @passwordHash, @disabled, @createdAt, @updatedAt)`,
@@ -280,6 +290,7 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async createUser(user: UserRecord): Promise<void> {
+    this.#writes++;
     try {
       this.#insertUser.run(userToParams(user));
     } catch (error) {
@@ -302,6 +313,7 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async updateUser(id: string, patch: UserPatch, at: number): Promise<UserRecord | undefined> {
+    this.#writes++;
     const row = this.#updateUser.get({
       id,
       at,
@@ -320,6 +332,7 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async createApiKey(key: ApiKeyRecord): Promise<void> {
+    this.#writes++;
     try {
       this.#insertApiKey.run(apiKeyToParams(key));
     } catch (error) {
@@ -350,14 +363,17 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async revokeApiKey(id: string, at: number): Promise<boolean> {
+    this.#writes++;
     return this.#revokeApiKey.run(at, id).changes === 1;
   }
 
   async touchApiKey(id: string, at: number): Promise<void> {
+    this.#writes++;
     this.#touchApiKey.run({ id, at });
   }
 
   async createClient(client: OAuthClientRecord): Promise<void> {
+    this.#writes++;
     try {
       this.#insertClient.run(clientToParams(client));
     } catch (error) {
@@ -372,6 +388,7 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async createGrant(grant: GrantRecord, code: AuthorizationCodeRecord): Promise<void> {
+    this.#writes++;
     if (code.grantId !== grant.id) throw codeOfAnotherGrant(grant.id, code.grantId);
     try {
       this.#createGrant.immediate(grant, code);
@@ -392,6 +409,7 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async revokeGrant(id: string, at: number): Promise<boolean> {
+    this.#writes++;
     return this.#revokeGrant.run(at, id).changes === 1;
   }
 
@@ -400,10 +418,12 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async useAuthorizationCode(hash: string, at: number): Promise<CodeUse> {
+    this.#writes++;
     return this.#useAuthorizationCode.immediate(hash, at);
   }
 
   async createRefreshToken(token: RefreshTokenRecord): Promise<void> {
+    this.#writes++;
     try {
       this.#insertRefreshToken.run(refreshTokenToParams(token));
     } catch (error) {
@@ -423,6 +443,7 @@ export class SqliteAuthStore implements AuthStore {
     graceMs: number,
     next: RefreshTokenRecord,
   ): Promise<RefreshRotation> {
+    this.#writes++;
     try {
       return this.#rotateRefreshToken.immediate(hash, at, graceMs, next);
     } catch (error) {
@@ -437,6 +458,7 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async saveConsent(consent: ConsentRecord): Promise<void> {
+    this.#writes++;
     try {
       this.#saveConsent.run(consentToParams(consent));
     } catch (error) {
@@ -447,6 +469,7 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async createSigningKey(key: SigningKeyRecord): Promise<void> {
+    this.#writes++;
     try {
       this.#insertSigningKey.run(signingKeyToParams(key));
     } catch (error) {
@@ -461,17 +484,30 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async retireSigningKey(kid: string, at: number): Promise<boolean> {
+    this.#writes++;
     return this.#retireSigningKey.run(at, kid).changes === 1;
   }
 
   async ensureSecret(name: string, value: string): Promise<string> {
+    this.#writes++;
     this.#insertSecret.run(name, value);
     // Secrets are never deleted: the row is this call's, or that of whoever stored it first.
     return this.#getSecret.get(name)!.value;
   }
 
   async purgeExpired(before: number): Promise<number> {
+    this.#writes++;
     return this.#purgeExpired.immediate(before);
+  }
+
+  version(): number {
+    const now = Date.now();
+    if (now - this.#externalCheckedAt >= EXTERNAL_CHECK_MS) {
+      this.#externalCheckedAt = now;
+      this.#external = this.#dataVersion.get() as number;
+    }
+    // Both only grow; any change to either changes the sum.
+    return this.#writes + this.#external;
   }
 
   async close(): Promise<void> {
