@@ -128,10 +128,12 @@ export type RefreshRotation =
   /** Unknown or expired token, or its grant was revoked. */
   | { status: "invalid" };
 
-/** Scopes a user has allowed a client, so consent is asked once. */
+/** Scopes a user has allowed a client at one resource, so consent is asked once. */
 export interface ConsentRecord {
   userId: string;
   clientId: string;
+  /** The resource (RFC 8707) the client was allowed to use: each server is asked for apart. */
+  resource: string;
   scopes: string[];
   grantedAt: number;
 }
@@ -191,8 +193,12 @@ export interface OAuthStore {
     graceMs: number,
     next: RefreshTokenRecord,
   ): Promise<RefreshRotation>;
-  getConsent(userId: string, clientId: string): Promise<ConsentRecord | undefined>;
-  /** Store (or replace) what a user allowed a client. */
+  getConsent(
+    userId: string,
+    clientId: string,
+    resource: string,
+  ): Promise<ConsentRecord | undefined>;
+  /** Store (or replace) what a user allowed a client at a resource. */
   saveConsent(consent: ConsentRecord): Promise<void>;
   /** Add a signing key; {@link StoreConflictError} when the kid exists. */
   createSigningKey(key: SigningKeyRecord): Promise<void>;

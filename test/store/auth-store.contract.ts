@@ -104,11 +104,15 @@ export function refreshTokenRecord(
   };
 }
 
+/** The resource of {@link consentRecord}. */
+const R = "https://mcp.example.com/mcp";
+
 /** What {@link userRecord}'s user allowed {@link clientRecord}'s client. */
 export function consentRecord(overrides: Partial<ConsentRecord> = {}): ConsentRecord {
   return {
     userId: "user-alice",
     clientId: "client-inspector",
+    resource: "https://mcp.example.com/mcp",
     scopes: ["tools:read"],
     grantedAt: 2_000,
     ...overrides,
@@ -757,20 +761,33 @@ export function describeAuthStoreContract(name: string, open: () => Promise<Auth
         await store.saveConsent(consentRecord());
         await store.saveConsent(bobs);
         await store.saveConsent(other);
-        expect(await store.getConsent(alice.id, "client-inspector")).toEqual(consentRecord());
-        expect(await store.getConsent(bob.id, "client-inspector")).toEqual(bobs);
-        expect(await store.getConsent(alice.id, "client-other")).toEqual(other);
-        expect(await store.getConsent(bob.id, "client-other")).toBeUndefined();
+        expect(await store.getConsent(alice.id, "client-inspector", R)).toEqual(consentRecord());
+        expect(await store.getConsent(bob.id, "client-inspector", R)).toEqual(bobs);
+        expect(await store.getConsent(alice.id, "client-other", R)).toEqual(other);
+        expect(await store.getConsent(bob.id, "client-other", R)).toBeUndefined();
+      });
+
+      it("keeps consents for different resources apart", async () => {
+        const elsewhere = consentRecord({ resource: "https://mcp.example.com/files/mcp" });
+        await store.saveConsent(consentRecord());
+        expect(
+          await store.getConsent(alice.id, "client-inspector", elsewhere.resource),
+        ).toBeUndefined();
+        await store.saveConsent({ ...elsewhere, scopes: ["files:read"] });
+        expect(await store.getConsent(alice.id, "client-inspector", R)).toEqual(consentRecord());
+        expect(
+          (await store.getConsent(alice.id, "client-inspector", elsewhere.resource))?.scopes,
+        ).toEqual(["files:read"]);
       });
 
       it("replaces what a user allowed a client", async () => {
         await store.saveConsent(consentRecord());
         const wider = consentRecord({ scopes: ["tools:read", "tools:call"], grantedAt: 9_000 });
         await store.saveConsent(wider);
-        expect(await store.getConsent(alice.id, "client-inspector")).toEqual(wider);
+        expect(await store.getConsent(alice.id, "client-inspector", R)).toEqual(wider);
         const narrower = consentRecord({ scopes: [], grantedAt: 10_000 });
         await store.saveConsent(narrower);
-        expect(await store.getConsent(alice.id, "client-inspector")).toEqual(narrower);
+        expect(await store.getConsent(alice.id, "client-inspector", R)).toEqual(narrower);
       });
 
       it("refuses a consent of a user that does not exist", async () => {
@@ -780,7 +797,7 @@ export function describeAuthStoreContract(name: string, open: () => Promise<Auth
         expect(error.message).toContain(
           "consent for client 'client-inspector': its userId 'nobody' is not the id of any user",
         );
-        expect(await store.getConsent("nobody", "client-inspector")).toBeUndefined();
+        expect(await store.getConsent("nobody", "client-inspector", R)).toBeUndefined();
       });
     });
 
@@ -902,7 +919,7 @@ export function describeAuthStoreContract(name: string, open: () => Promise<Auth
         const consent = consentRecord();
         await store.saveConsent(consent);
         consent.scopes.push("admin");
-        const gotConsent = await store.getConsent(alice.id, consent.clientId);
+        const gotConsent = await store.getConsent(alice.id, consent.clientId, R);
         gotConsent!.scopes.push("admin");
 
         const key = signingKeyRecord();
@@ -920,7 +937,7 @@ export function describeAuthStoreContract(name: string, open: () => Promise<Auth
         expect(await store.findRefreshToken(next.hash)).toEqual(
           refreshTokenRecord({ hash: "s".repeat(64) }),
         );
-        expect(await store.getConsent(alice.id, consent.clientId)).toEqual(consentRecord());
+        expect(await store.getConsent(alice.id, consent.clientId, R)).toEqual(consentRecord());
         expect(await store.listSigningKeys()).toEqual([signingKeyRecord()]);
       });
     });

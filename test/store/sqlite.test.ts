@@ -226,8 +226,42 @@ describe("SQLite auth store on a file", () => {
       grantRecord(),
     );
     const after = new BetterSqlite3(path, { readonly: true });
-    expect(after.pragma("user_version", { simple: true })).toBe(2);
+    expect(after.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
     after.close();
+  });
+
+  it("migrates a database at schema version 2, dropping consents that name no resource", async () => {
+    const path = join(tempDir(), "berth.db");
+    const raw = new BetterSqlite3(path);
+    migrate(raw, MIGRATIONS.slice(0, 2));
+    raw
+      .prepare(
+        "INSERT INTO users (id, username, disabled, created_at, updated_at) VALUES ('user-alice', 'alice', 0, 1, 1)",
+      )
+      .run();
+    raw
+      .prepare(
+        `INSERT INTO consents (user_id, client_id, scopes, granted_at)
+         VALUES ('user-alice', 'client-inspector', '["tools:read"]', 2000)`,
+      )
+      .run();
+    raw.close();
+    const store = openStore(path);
+    expect(
+      await store.getConsent("user-alice", "client-inspector", "https://mcp.example.com/mcp"),
+    ).toBeUndefined();
+    expect((await store.listUsers()).map((user) => user.username)).toEqual(["alice"]);
+    await store.saveConsent({
+      userId: "user-alice",
+      clientId: "client-inspector",
+      resource: "https://mcp.example.com/mcp",
+      scopes: ["tools:read"],
+      grantedAt: 3_000,
+    });
+    expect(
+      (await store.getConsent("user-alice", "client-inspector", "https://mcp.example.com/mcp"))
+        ?.grantedAt,
+    ).toBe(3_000);
   });
 
   it("deletes a grant's codes and refresh tokens with it", async () => {

@@ -21,7 +21,8 @@ export function spyStore(inner: AuthStore): AuthStore & {
       refresh.add(args[0]);
       refresh.add(args[3].hash);
     } else if (method === "createClient") clients.add(args[0].id);
-    else if (method === "saveConsent") consents.add(`${args[0].userId}\n${args[0].clientId}`);
+    else if (method === "saveConsent")
+      consents.add(`${args[0].userId}\n${args[0].clientId}\n${args[0].resource}`);
   };
   const snapshot = async () => {
     const state: Record<string, string> = {
@@ -36,8 +37,8 @@ export function spyStore(inner: AuthStore): AuthStore & {
       state[`refresh ${hash}`] = JSON.stringify(await inner.findRefreshToken(hash));
     for (const id of clients) state[`client ${id}`] = JSON.stringify(await inner.getClient(id));
     for (const pair of consents) {
-      const [userId, clientId] = pair.split("\n") as [string, string];
-      state[`consent ${pair}`] = JSON.stringify(await inner.getConsent(userId, clientId));
+      const [userId, clientId, resource] = pair.split("\n") as [string, string, string];
+      state[`consent ${pair}`] = JSON.stringify(await inner.getConsent(userId, clientId, resource));
     }
     return state;
   };

@@ -178,10 +178,15 @@ export class AuthorizationFlow {
       this.#page(res, 400, errorPage("Unexpected answer", "Choose Allow or Deny."));
       return;
     }
-    const previous = await this.#context.store.getConsent(userId, pending.clientId);
+    const previous = await this.#context.store.getConsent(
+      userId,
+      pending.clientId,
+      pending.resource,
+    );
     await this.#context.store.saveConsent({
       userId,
       clientId: pending.clientId,
+      resource: pending.resource,
       scopes: [...new Set([...(previous?.scopes ?? []), ...pending.scopes])],
       grantedAt: Date.now(),
     });
@@ -206,6 +211,7 @@ export class AuthorizationFlow {
           serverName: this.#serverName(),
           clientName: client.name ?? client.id,
           redirectHost: redirectHostOf(pending.redirectUri),
+          resource: pending.resource,
           clientKind: client.source,
           clientId: client.id,
           loopbackRedirect: isLoopbackUrl(new URL(pending.redirectUri)),
@@ -231,7 +237,11 @@ export class AuthorizationFlow {
    */
   async #needsConsent(userId: string, pending: PendingAuthorization): Promise<boolean> {
     if (isLoopbackUrl(new URL(pending.redirectUri))) return true;
-    const consent = await this.#context.store.getConsent(userId, pending.clientId);
+    const consent = await this.#context.store.getConsent(
+      userId,
+      pending.clientId,
+      pending.resource,
+    );
     return !consent || !pending.scopes.every((scope) => consent.scopes.includes(scope));
   }
 

@@ -239,8 +239,12 @@ export class MemoryAuthStore implements AuthStore {
     return { status: "rotated", grant: copyGrant(grant) };
   }
 
-  async getConsent(userId: string, clientId: string): Promise<ConsentRecord | undefined> {
-    const consent = this.#consents.get(consentKey(userId, clientId));
+  async getConsent(
+    userId: string,
+    clientId: string,
+    resource: string,
+  ): Promise<ConsentRecord | undefined> {
+    const consent = this.#consents.get(consentKey(userId, clientId, resource));
     return consent && copyConsent(consent);
   }
 
@@ -248,7 +252,10 @@ export class MemoryAuthStore implements AuthStore {
     this.#writes++;
     if (!this.#users.has(consent.userId))
       throw unknownConsentUser(consent.userId, consent.clientId);
-    this.#consents.set(consentKey(consent.userId, consent.clientId), copyConsent(consent));
+    this.#consents.set(
+      consentKey(consent.userId, consent.clientId, consent.resource),
+      copyConsent(consent),
+    );
   }
 
   async createSigningKey(key: SigningKeyRecord): Promise<void> {
@@ -378,6 +385,7 @@ function copyConsent(consent: ConsentRecord): ConsentRecord {
   return {
     userId: consent.userId,
     clientId: consent.clientId,
+    resource: consent.resource,
     scopes: [...consent.scopes],
     grantedAt: consent.grantedAt,
   };
@@ -395,8 +403,8 @@ function copySigningKey(key: SigningKeyRecord): SigningKeyRecord {
 }
 
 /** One key per (user, client) pair; JSON keeps ids containing any separator apart. */
-function consentKey(userId: string, clientId: string): string {
-  return JSON.stringify([userId, clientId]);
+function consentKey(userId: string, clientId: string, resource: string): string {
+  return JSON.stringify([userId, clientId, resource]);
 }
 
 /** Whether `text` is JSON, as SQLite's `json_valid` checks it. */

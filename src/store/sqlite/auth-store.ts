@@ -128,7 +128,7 @@ export class SqliteAuthStore implements AuthStore {
   readonly #insertRefreshToken: Statement<[RefreshTokenParams]>;
   readonly #getRefreshToken: Statement<[string], RefreshTokenRow>;
   readonly #markRotated: Statement<[number, string]>;
-  readonly #getConsent: Statement<[string, string], ConsentRow>;
+  readonly #getConsent: Statement<[string, string, string], ConsentRow>;
   readonly #saveConsent: Statement<[ConsentParams]>;
   readonly #insertSigningKey: Statement<[SigningKeyParams]>;
   readonly #listSigningKeys: Statement<[], SigningKeyRow>;
@@ -222,12 +222,12 @@ export class SqliteAuthStore implements AuthStore {
       "UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ? AND rotated_at IS NULL",
     );
     this.#getConsent = db.prepare(
-      `SELECT ${CONSENT_COLUMNS} FROM consents WHERE user_id = ? AND client_id = ?`,
+      `SELECT ${CONSENT_COLUMNS} FROM consents WHERE user_id = ? AND client_id = ? AND resource = ?`,
     );
     this.#saveConsent = db.prepare(
-      `INSERT INTO consents (user_id, client_id, scopes, granted_at)
-       VALUES (@userId, @clientId, @scopes, @grantedAt)
-       ON CONFLICT (user_id, client_id)
+      `INSERT INTO consents (user_id, client_id, resource, scopes, granted_at)
+       VALUES (@userId, @clientId, @resource, @scopes, @grantedAt)
+       ON CONFLICT (user_id, client_id, resource)
          DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at`,
     );
     this.#insertSigningKey = db.prepare(
@@ -452,8 +452,12 @@ export class SqliteAuthStore implements AuthStore {
     }
   }
 
-  async getConsent(userId: string, clientId: string): Promise<ConsentRecord | undefined> {
-    const row = this.#getConsent.get(userId, clientId);
+  async getConsent(
+    userId: string,
+    clientId: string,
+    resource: string,
+  ): Promise<ConsentRecord | undefined> {
+    const row = this.#getConsent.get(userId, clientId, resource);
     return row && consentFromRow(row);
   }
 

@@ -41,7 +41,7 @@ export const REFRESH_TOKEN_COLUMNS = `hash, grant_id AS grantId, created_at AS c
   expires_at AS expiresAt, rotated_at AS rotatedAt`;
 
 /** The columns of `consents`, aliased to {@link ConsentRecord}'s fields. */
-export const CONSENT_COLUMNS = `user_id AS userId, client_id AS clientId, scopes,
+export const CONSENT_COLUMNS = `user_id AS userId, client_id AS clientId, resource, scopes,
   granted_at AS grantedAt`;
 
 /** The columns of `signing_keys`, aliased to {@link SigningKeyRecord}'s fields. */
@@ -208,6 +208,7 @@ export function consentToParams(consent: ConsentRecord): ConsentParams {
   return {
     userId: consent.userId,
     clientId: consent.clientId,
+    resource: consent.resource,
     scopes: JSON.stringify(consent.scopes),
     grantedAt: consent.grantedAt,
   };

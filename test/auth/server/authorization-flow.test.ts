@@ -234,6 +234,35 @@ describe("authorization code flow", () => {
     expect(more.status).toBe(200);
   });
 
+  it("asks again for another server on the same host: consent is per resource", async () => {
+    const two = await startAuthorizationServer();
+    try {
+      const here = two.http.url;
+      const files = `${two.origin}/files/mcp`;
+      two.oauth.addResource(files);
+      const browser = new FormBrowser();
+      const web = { client_id: "web-app", redirect_uri: "https://app.example/callback" };
+      await authorizeInBrowser(
+        browser,
+        authorizeUrl(two.origin, pkce().challenge, { ...web, resource: here }),
+        { username: "alice", password: PASSWORD },
+      );
+      const again = await browser.get(
+        authorizeUrl(two.origin, pkce().challenge, { ...web, resource: here }),
+      );
+      expect(again.status).toBe(302);
+      const elsewhere = await browser.get(
+        authorizeUrl(two.origin, pkce().challenge, { ...web, resource: files }),
+      );
+      expect(elsewhere.status).toBe(200);
+      const page = await elsewhere.text();
+      expect(page).toContain('action="/oauth/consent"');
+      expect(page).toContain(files);
+    } finally {
+      await two.http.close();
+    }
+  });
+
   it("sends the user's refusal back as access_denied", async () => {
     const callback = await authorizeInBrowser(
       new FormBrowser(),

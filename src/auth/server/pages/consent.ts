@@ -6,6 +6,8 @@ export interface ConsentView {
   clientName: string;
   /** Where the client will receive the answer: the user should recognise it. */
   redirectHost: string;
+  /** The MCP endpoint the client will call (RFC 8707 resource). */
+  resource: string;
   /** Where the client comes from: configured by the operator, a metadata document, or registered. */
   clientKind: "pre-registered" | "metadata-document" | "registered";
   /** The client id, shown for metadata documents (its host is who vouches for the name). */
@@ -47,7 +49,7 @@ export function consentPage(view: ConsentView): Page {
     formTargets: view.formTargets,
     body: `<h1>Allow ${escapeHtml(view.clientName)}?</h1>
 <p>Signed in as <strong>${escapeHtml(view.userName)}</strong>.</p>
-<p><strong>${escapeHtml(view.clientName)}</strong> wants to use ${escapeHtml(view.serverName)} on your behalf. You will be sent back to <strong>${escapeHtml(view.redirectHost)}</strong>.</p>
+<p><strong>${escapeHtml(view.clientName)}</strong> wants to use ${escapeHtml(view.serverName)} (<code>${escapeHtml(view.resource)}</code>) on your behalf. You will be sent back to <strong>${escapeHtml(view.redirectHost)}</strong>.</p>
 ${caution}
 ${scopes}
 <form method="post" action="/oauth/consent">
