@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomToken, sha256Hex } from "./secrets.js";
 
 /** Every Berth API key starts with this, so it can be told from a JWT or an opaque token. */
 export const API_KEY_PREFIX = "berth_";
@@ -17,7 +17,7 @@ export interface NewApiKey {
  * const { key, hash, prefix } = generateApiKey(); // show `key` once, store `hash`
  */
 export function generateApiKey(): NewApiKey {
-  const key = `${API_KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
+  const key = `${API_KEY_PREFIX}${randomToken()}`;
   return { key, hash: hashApiKey(key), prefix: key.slice(0, API_KEY_PREFIX.length + 6) };
 }
 
@@ -26,7 +26,7 @@ export function generateApiKey(): NewApiKey {
  * keys carry 256 random bits, so there is nothing to guess.
  */
 export function hashApiKey(key: string): string {
-  return createHash("sha256").update(key).digest("hex");
+  return sha256Hex(key);
 }
 
 /** True for strings shaped like a Berth API key. */

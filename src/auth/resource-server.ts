@@ -3,6 +3,7 @@ import type { JsonObject } from "../engine/types.js";
 import { UnauthorizedError } from "../errors.js";
 import type { ApiKeyStore, AuthStore, UserStore } from "../store/types.js";
 import { hashApiKey, isApiKey } from "./api-key.js";
+import { setBounded } from "./bounded-map.js";
 
 /** Options of a {@link ResourceServer}. */
 export interface ResourceServerOptions {
@@ -158,14 +159,18 @@ export class ResourceServer {
       via: "api-key",
     });
     if (version !== undefined) {
-      if (this.#known.size >= KNOWN_LIMIT) this.#known.delete(this.#known.keys().next().value!);
-      this.#known.set(key, {
-        principal,
-        id: record.id,
-        expiresAt: record.expiresAt,
-        lastUsedAt: record.lastUsedAt,
-        version,
-      });
+      setBounded(
+        this.#known,
+        key,
+        {
+          principal,
+          id: record.id,
+          expiresAt: record.expiresAt,
+          lastUsedAt: record.lastUsedAt,
+          version,
+        },
+        KNOWN_LIMIT,
+      );
     }
     this.#touch(record.id, record.lastUsedAt, now);
     return principal;

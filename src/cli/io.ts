@@ -65,6 +65,36 @@ export async function runCommand(
   }
 }
 
+/**
+ * Run a group of subcommands (`berth users …`): `--help` anywhere prints `usage.full`,
+ * an unknown or missing subcommand is a usage error, and the exit status is
+ * {@link runCommand}'s.
+ */
+export function runCommandGroup(
+  group: string,
+  args: string[],
+  io: CommandIo,
+  usage: { full: string; short: string },
+  subcommands: Record<string, (args: string[], io: CommandIo) => Promise<void>>,
+): Promise<number> {
+  const [subcommand, ...rest] = args;
+  return runCommand(io, usage.short, async () => {
+    if ([subcommand, ...rest].some((arg) => arg === "--help" || arg === "-h")) {
+      io.stdout.write(`${usage.full}\n`);
+      return;
+    }
+    const run =
+      subcommand !== undefined && Object.hasOwn(subcommands, subcommand)
+        ? subcommands[subcommand]
+        : undefined;
+    if (!run)
+      throw new UsageError(
+        subcommand ? `unknown ${group} command '${subcommand}'` : `missing ${group} command`,
+      );
+    return run(rest, io);
+  });
+}
+
 /** The options a subcommand takes, in `parseArgs` form. */
 export type CommandOptions = Record<
   string,

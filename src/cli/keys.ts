@@ -6,7 +6,7 @@ import {
   CommandFailedError,
   type CommandIo,
   parseCommandLine,
-  runCommand,
+  runCommandGroup,
   UsageError,
 } from "./io.js";
 import { STORE_OPTIONS, STORE_USAGE, withStore } from "./store-options.js";
@@ -40,30 +40,13 @@ const MAX_NAME_LENGTH = 100;
  * process.exitCode = await runKeys(["create", "ci", "--user", "alice"], processIo());
  */
 export function runKeys(args: string[], io: CommandIo): Promise<number> {
-  const [subcommand, ...rest] = args;
-  return runCommand(io, SHORT_USAGE, async () => {
-    if (
-      subcommand === "--help" ||
-      subcommand === "-h" ||
-      rest.includes("--help") ||
-      rest.includes("-h")
-    ) {
-      io.stdout.write(`${USAGE}\n`);
-      return;
-    }
-    switch (subcommand) {
-      case "create":
-        return createKey(rest, io);
-      case "list":
-        return listKeys(rest, io);
-      case "revoke":
-        return revokeKey(rest, io);
-      default:
-        throw new UsageError(
-          subcommand ? `unknown keys command '${subcommand}'` : "missing keys command",
-        );
-    }
-  });
+  return runCommandGroup(
+    "keys",
+    args,
+    io,
+    { full: USAGE, short: SHORT_USAGE },
+    { create: createKey, list: listKeys, revoke: revokeKey },
+  );
 }
 
 async function createKey(args: string[], io: CommandIo): Promise<void> {

@@ -6,7 +6,7 @@ import {
   CommandFailedError,
   type CommandIo,
   parseCommandLine,
-  runCommand,
+  runCommandGroup,
   UsageError,
 } from "./io.js";
 import { readNewPassword } from "./password-input.js";
@@ -39,33 +39,19 @@ const USERNAME = /^[a-z0-9][a-z0-9._@+-]{0,63}$/;
  * process.exitCode = await runUsers(["list", "--json"], processIo());
  */
 export function runUsers(args: string[], io: CommandIo): Promise<number> {
-  const [subcommand, ...rest] = args;
-  return runCommand(io, SHORT_USAGE, async () => {
-    if (
-      subcommand === "--help" ||
-      subcommand === "-h" ||
-      rest.includes("--help") ||
-      rest.includes("-h")
-    ) {
-      io.stdout.write(`${USAGE}\n`);
-      return;
-    }
-    switch (subcommand) {
-      case "add":
-        return addUser(rest, io);
-      case "passwd":
-        return changePassword(rest, io);
-      case "disable":
-      case "enable":
-        return setDisabled(rest, io, subcommand === "disable");
-      case "list":
-        return listUsers(rest, io);
-      default:
-        throw new UsageError(
-          subcommand ? `unknown users command '${subcommand}'` : "missing users command",
-        );
-    }
-  });
+  return runCommandGroup(
+    "users",
+    args,
+    io,
+    { full: USAGE, short: SHORT_USAGE },
+    {
+      add: addUser,
+      passwd: changePassword,
+      disable: (rest, commandIo) => setDisabled(rest, commandIo, true),
+      enable: (rest, commandIo) => setDisabled(rest, commandIo, false),
+      list: listUsers,
+    },
+  );
 }
 
 /**

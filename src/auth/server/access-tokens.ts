@@ -3,6 +3,7 @@ import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from "jose";
 import type { Principal } from "../../engine/context.js";
 import { UnauthorizedError } from "../../errors.js";
 import type { AuthStore, GrantRecord } from "../../store/types.js";
+import { setBounded } from "../bounded-map.js";
 import { SIGNING_ALG, type SigningKeys } from "./signing-keys.js";
 
 /** The media type of JWT access tokens (RFC 9068), in the `typ` header. */
@@ -169,9 +170,7 @@ export class AccessTokens {
   #remember(token: string, verified: Verified): void {
     const key = cacheKey(token);
     if (this.#cache.get(key) === verified) return;
-    // Oldest out first: a Map iterates in insertion order.
-    if (this.#cache.size >= CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value!);
-    this.#cache.set(key, verified);
+    setBounded(this.#cache, key, verified, CACHE_LIMIT);
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AuthStore } from "../../store/types.js";
+import { randomToken, sha256Hex } from "../secrets.js";
 import {
   checkAuthorizationRequest,
   type PendingAuthorization,
@@ -20,7 +21,6 @@ import { isLoopbackUrl } from "./resources.js";
 import type { Sealer } from "./sealed.js";
 import type { SignInStep } from "./sign-in-step.js";
 import type { SignInThrottle } from "./throttle.js";
-import { randomToken, sha256Hex } from "./token-endpoint.js";
 
 /** What an {@link AuthorizationFlow} needs from the authorization server it runs in. */
 export interface AuthorizationFlowContext {

@@ -1,7 +1,7 @@
-import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AuthStore } from "../../store/types.js";
 import { ResourceServer, type ResourceServerOptions } from "../resource-server.js";
+import { randomToken, sha256Hex } from "../secrets.js";
 import { AccessTokens } from "./access-tokens.js";
 import { AuthorizationFlow } from "./authorization-flow.js";
 import {
@@ -18,7 +18,7 @@ import { Sealer } from "./sealed.js";
 import { PasswordSignIn, type SignInStep } from "./sign-in-step.js";
 import { SigningKeys } from "./signing-keys.js";
 import { SignInThrottle, type SignInThrottleOptions } from "./throttle.js";
-import { sha256Hex, TokenEndpoint } from "./token-endpoint.js";
+import { TokenEndpoint } from "./token-endpoint.js";
 
 /** Lifetimes, in seconds. */
 export interface AuthorizationServerLifetimes {
@@ -372,7 +372,7 @@ export class AuthorizationServer {
 
   #sealer$(): Promise<Sealer> {
     this.#sealer ??= this.#store
-      .ensureSecret("authorization-server-sealing", randomBytes(32).toString("base64url"))
+      .ensureSecret("authorization-server-sealing", randomToken())
       .then((secret) => new Sealer(Buffer.from(secret, "base64url")));
     return this.#sealer;
   }

@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AuthStore } from "../../store/types.js";
+import { randomToken } from "../secrets.js";
 import { cookie, readCookies } from "./http-io.js";
 import type { Sealer } from "./sealed.js";
 
@@ -35,7 +35,7 @@ export class BrowserSession {
   async csrfToken(req: IncomingMessage, res: ServerResponse): Promise<string> {
     let nonce = readCookies(req).get(this.#cookieName(CSRF_COOKIE));
     if (!nonce || !/^[A-Za-z0-9_-]{43}$/.test(nonce)) {
-      nonce = randomBytes(32).toString("base64url");
+      nonce = randomToken();
       const cookies = res.getHeader("set-cookie");
       const next = cookie(this.#cookieName(CSRF_COOKIE), nonce, 86_400, this.#secure());
       res.setHeader(

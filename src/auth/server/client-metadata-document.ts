@@ -2,6 +2,7 @@ import { lookup as dnsLookup } from "node:dns";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { BlockList, isIP, type LookupFunction } from "node:net";
+import { setBounded } from "../bounded-map.js";
 import { OAuthError } from "./oauth-error.js";
 import { redirectUriProblem } from "./redirect-uris.js";
 
@@ -141,8 +142,7 @@ export class ClientMetadataDocuments {
   }
 
   #remember(clientId: string, entry: CacheEntry): void {
-    if (this.#cache.size >= CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value!);
-    this.#cache.set(clientId, entry);
+    setBounded(this.#cache, clientId, entry, CACHE_LIMIT);
   }
 
   async #fetchAndValidate(clientId: string): Promise<ClientMetadataDocument> {

@@ -1,6 +1,7 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { OAuthStore } from "../../store/types.js";
+import { sha256Hex } from "../secrets.js";
 import { ClientMetadataDocuments } from "./client-metadata-document.js";
 import { OAuthError } from "./oauth-error.js";
 import { redirectUriProblem } from "./redirect-uris.js";
@@ -15,8 +16,11 @@ export interface PreRegisteredClient {
   name?: string;
 }
 
+/** How a client may prove itself at the token and revocation endpoints. */
+export const CLIENT_AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post"] as const;
+
 /** How a client proves itself at the token endpoint. */
-export type ClientAuthMethod = "none" | "client_secret_basic" | "client_secret_post";
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
 /** A client the authorization server knows, from whichever source. */
 export interface OAuthClient {
@@ -27,11 +31,6 @@ export interface OAuthClient {
   secretHash: string | null;
   authMethod: ClientAuthMethod;
   source: "registered" | "metadata-document" | "pre-registered";
-}
-
-/** Hex SHA-256 of a client secret: secrets carry 256 random bits, so a fast hash suffices. */
-export function hashClientSecret(secret: string): string {
-  return createHash("sha256").update(secret).digest("hex");
 }
 
 /**
@@ -59,7 +58,7 @@ export class ClientDirectory {
         id: client.clientId,
         name: client.name,
         redirectUris: [...client.redirectUris],
-        secretHash: client.clientSecret ? hashClientSecret(client.clientSecret) : null,
+        secretHash: client.clientSecret ? sha256Hex(client.clientSecret) : null,
         authMethod: client.clientSecret ? "client_secret_basic" : "none",
         source: "pre-registered",
       });
@@ -128,7 +127,7 @@ export class ClientDirectory {
     if (client.secretHash !== null) {
       if (!secret)
         throw new OAuthError("invalid_client", "This client must authenticate with its secret");
-      const given = Buffer.from(hashClientSecret(secret), "hex");
+      const given = Buffer.from(sha256Hex(secret), "hex");
       const expected = Buffer.from(client.secretHash, "hex");
       if (given.length !== expected.length || !timingSafeEqual(given, expected))
         throw new OAuthError("invalid_client", "The client secret is wrong");

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody } from "../../transport/http/body.js";
+import { writeJson } from "../../transport/http/respond.js";
 import { OAuthError } from "./oauth-error.js";
 
 /** Reading requests and writing responses for the authorization server's endpoints. */
@@ -69,14 +70,7 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...NO_STORE,
-    ...headers,
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-  });
-  res.end(text);
+  writeJson(res, status, body, { ...NO_STORE, ...headers });
 }
 
 /** Write an OAuth error response. */

@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../engine/types.js";
+import { CLIENT_AUTH_METHODS } from "./clients.js";
 
 /** Paths of the authorization server's endpoints, under its issuer. */
 export const ENDPOINTS = {
@@ -19,8 +20,6 @@ export interface MetadataFacts {
   metadataDocuments: boolean;
 }
 
-const AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post"];
-
 /** The authorization server metadata (RFC 8414). */
 export function authorizationServerMetadata(facts: MetadataFacts): JsonObject {
   const at = (path: string) => `${facts.issuer}${path}`;
@@ -36,8 +35,8 @@ export function authorizationServerMetadata(facts: MetadataFacts): JsonObject {
     response_modes_supported: ["query"],
     grant_types_supported: ["authorization_code", "refresh_token"],
     code_challenge_methods_supported: ["S256"],
-    token_endpoint_auth_methods_supported: AUTH_METHODS,
-    revocation_endpoint_auth_methods_supported: AUTH_METHODS,
+    token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     authorization_response_iss_parameter_supported: true,
     client_id_metadata_document_supported: facts.metadataDocuments,
   };

@@ -1,9 +1,9 @@
+import { isLoopbackUrl } from "./resources.js";
+
 /**
  * Which redirect URIs a client may register, and when a requested one matches a
  * registered one (OAuth 2.1 sections 2.3 and 8.4.2, RFC 8252 for native apps).
  */
-
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "[::1]", "localhost"]);
 
 /** Schemes that can run script or read local data: never a redirect target. */
 const FORBIDDEN_SCHEMES = new Set([
@@ -31,14 +31,14 @@ export function redirectUriProblem(uri: unknown): string | undefined {
   if (url.hash || uri.includes("#")) return `'${uri}' must not have a fragment`;
   if (FORBIDDEN_SCHEMES.has(url.protocol)) return `'${uri}' uses a forbidden scheme`;
   if (url.username || url.password) return `'${uri}' must not carry credentials`;
-  if (url.protocol === "http:" && !LOOPBACK_HOSTS.has(url.hostname))
+  if (url.protocol === "http:" && !isLoopbackUrl(url))
     return `'${uri}' uses http to a host other than loopback; use https`;
   return undefined;
 }
 
 /** True for an http redirect URI to a loopback host, whose port may vary (RFC 8252 7.3). */
 function isLoopbackHttp(url: URL): boolean {
-  return url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname);
+  return url.protocol === "http:" && isLoopbackUrl(url);
 }
 
 /**

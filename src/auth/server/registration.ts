@@ -1,14 +1,10 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { OAuthStore } from "../../store/types.js";
-import { type ClientAuthMethod, hashClientSecret } from "./clients.js";
+import { randomToken, sha256Hex } from "../secrets.js";
+import { CLIENT_AUTH_METHODS, type ClientAuthMethod } from "./clients.js";
 import { OAuthError } from "./oauth-error.js";
 import { redirectUriProblem } from "./redirect-uris.js";
 
-const AUTH_METHODS: readonly ClientAuthMethod[] = [
-  "none",
-  "client_secret_basic",
-  "client_secret_post",
-];
 /** Largest registration stored, so registrations cannot fill the disk quickly. */
 const MAX_METADATA_CHARS = 8192;
 const GRANT_TYPES = ["authorization_code", "refresh_token"];
@@ -44,10 +40,10 @@ export async function registerClient(
   }
   // RFC 7591 2: the default is client_secret_basic.
   const method = request["token_endpoint_auth_method"] ?? "client_secret_basic";
-  if (!AUTH_METHODS.includes(method as ClientAuthMethod))
+  if (!CLIENT_AUTH_METHODS.includes(method as ClientAuthMethod))
     throw new OAuthError(
       "invalid_client_metadata",
-      `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(", ")}`,
+      `token_endpoint_auth_method must be one of ${CLIENT_AUTH_METHODS.join(", ")}`,
     );
   const grantTypes = request["grant_types"] ?? ["authorization_code"];
   if (!Array.isArray(grantTypes) || !grantTypes.every((type) => GRANT_TYPES.includes(type)))
@@ -79,11 +75,11 @@ export async function registerClient(
       "invalid_client_metadata",
       `The client metadata must be at most ${MAX_METADATA_CHARS} characters`,
     );
-  const secret = method === "none" ? undefined : randomBytes(32).toString("base64url");
+  const secret = method === "none" ? undefined : randomToken();
   const clientId = randomUUID();
   await store.createClient({
     id: clientId,
-    secretHash: secret ? hashClientSecret(secret) : null,
+    secretHash: secret ? sha256Hex(secret) : null,
     metadata,
     createdAt: now,
   });

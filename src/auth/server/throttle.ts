@@ -1,3 +1,5 @@
+import { setBounded } from "../bounded-map.js";
+
 /** Limits of the sign-in throttle. */
 export interface SignInThrottleOptions {
   /** Failures allowed per account in a window (default 5). */
@@ -77,8 +79,6 @@ export class SignInThrottle {
     // Keep what the limit needs, no more: memory stays bounded under a flood.
     times.push(now);
     if (times.length > Math.max(this.#perAccount, this.#perAddress)) times.shift();
-    if (!this.#failures.has(key) && this.#failures.size >= TRACKED_LIMIT)
-      this.#failures.delete(this.#failures.keys().next().value!);
-    this.#failures.set(key, times);
+    setBounded(this.#failures, key, times, TRACKED_LIMIT);
   }
 }

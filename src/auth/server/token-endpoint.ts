@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { AuthStore, GrantRecord } from "../../store/types.js";
+import { randomToken, sha256Hex } from "../secrets.js";
 import type { AccessTokens } from "./access-tokens.js";
 import type { OAuthClient } from "./clients.js";
 import { OAuthError } from "./oauth-error.js";
@@ -22,16 +23,6 @@ export interface TokenResponse {
 
 /** RFC 7636 4.1: 43 to 128 unreserved characters. */
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
-
-/** Hex SHA-256, the stored form of codes and refresh tokens. */
-export function sha256Hex(value: string): string {
-  return createHash("sha256").update(value).digest("hex");
-}
-
-/** A fresh random token: 256 bits, base64url. */
-export function randomToken(): string {
-  return randomBytes(32).toString("base64url");
-}
 
 /**
  * The token endpoint's grants: `authorization_code` (with PKCE) and `refresh_token`

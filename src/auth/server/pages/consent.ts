@@ -1,3 +1,4 @@
+import { ENDPOINTS } from "../metadata.js";
 import { escapeHtml, type Page, renderPage } from "./html.js";
 
 /** What the consent page shows. */
@@ -52,7 +53,7 @@ export function consentPage(view: ConsentView): Page {
 <p><strong>${escapeHtml(view.clientName)}</strong> wants to use ${escapeHtml(view.serverName)} (<code>${escapeHtml(view.resource)}</code>) on your behalf. You will be sent back to <strong>${escapeHtml(view.redirectHost)}</strong>.</p>
 ${caution}
 ${scopes}
-<form method="post" action="/oauth/consent">
+<form method="post" action="${ENDPOINTS.consent}">
 <input type="hidden" name="request" value="${escapeHtml(view.request)}">
 <input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}">
 <div class="actions">

@@ -1,3 +1,4 @@
+import { ENDPOINTS } from "../metadata.js";
 import { escapeHtml, type Page, renderPage } from "./html.js";
 
 /** What the sign-in page shows. */
@@ -27,7 +28,7 @@ export function signInPage(view: SignInView): Page {
     body: `<h1>Sign in to ${escapeHtml(view.serverName)}</h1>
 <p class="muted"><strong>${escapeHtml(view.clientName)}</strong> wants to connect to your account.</p>
 ${alert}
-<form method="post" action="/oauth/sign-in">
+<form method="post" action="${ENDPOINTS.signIn}">
 <input type="hidden" name="request" value="${escapeHtml(view.request)}">
 <input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}">
 ${view.fields}
