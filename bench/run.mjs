@@ -117,6 +117,7 @@ async function main() {
         id: c.id,
         result: caseResult(c.name, m),
         cpuMicrosPerRequest: m.cpuMicrosPerRequest,
+        roundRps: m.roundRps,
       });
   }
   for (const c of STDIO_CASES.filter(selected)) {

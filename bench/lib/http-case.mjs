@@ -14,6 +14,8 @@ import { percentile } from "./stats.mjs";
  * @property {number} p99_ms
  * @property {number} rss Server RSS at the end of its last window, in bytes.
  * @property {number} cpuMicrosPerRequest Server CPU time per answered request.
+ * @property {number[]} roundRps req/s of each measured window, in the order measured (one
+ *   per round, so window `i` of two cases ran in the same round).
  */
 
 export class HttpCaseRun {
@@ -26,6 +28,7 @@ export class HttpCaseRun {
   #cpuMicros = 0;
   #latencies = [];
   #rss = 0;
+  #roundRps = [];
 
   constructor(c, server, request, connections) {
     this.#case = c;
@@ -70,6 +73,7 @@ export class HttpCaseRun {
     this.#seconds += window.seconds;
     this.#cpuMicros += after.cpuMicros - before.cpuMicros;
     this.#rss = after.rss;
+    this.#roundRps.push(window.ok / window.seconds);
     for (const latency of window.latencies) this.#latencies.push(latency);
   }
 
@@ -86,6 +90,7 @@ export class HttpCaseRun {
       p99_ms: percentile(this.#latencies, 0.99),
       rss: this.#rss,
       cpuMicrosPerRequest: this.#cpuMicros / this.#ok,
+      roundRps: this.#roundRps,
     });
   }
 

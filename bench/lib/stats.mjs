@@ -12,3 +12,15 @@ export function percentile(values, q) {
   const rank = Math.min(values.length - 1, Math.max(0, Math.ceil(q * values.length) - 1));
   return values[rank];
 }
+
+/**
+ * The median of `values` (the mean of the middle two for an even count); NaN when empty.
+ *
+ * @param {number[]} values
+ */
+export function median(values) {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
