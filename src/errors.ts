@@ -18,6 +18,10 @@ export const JsonRpcCode = {
   MissingRequiredClientCapability: -32021,
   /** MCP 2026-07-28: the protocol version is not supported. */
   UnsupportedProtocolVersion: -32022,
+  /** Berth: the caller sent too many requests; `data.retryAfterSeconds` says when to retry. */
+  RateLimited: -32029,
+  /** Berth: the server is shutting down or overloaded; retry, on another replica if any. */
+  Unavailable: -32030,
 } as const;
 
 /** Options shared by every Berth error. */
@@ -186,6 +190,44 @@ export class UnauthorizedError extends BerthError {
   ) {
     super("ERR_UNAUTHORIZED", JsonRpcCode.InvalidRequest, message, { status: 401, ...options });
     this.oauthError = oauthError;
+  }
+}
+
+/**
+ * Too many requests from this caller, key, address or for this tool (HTTP 429,
+ * `Retry-After`). Clients show the message and may retry after `retryAfterSeconds`.
+ */
+export class RateLimitedError extends BerthError {
+  /** Whole seconds until a retry can succeed (at least 1). */
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number, options?: BerthErrorOptions) {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    super("ERR_RATE_LIMITED", JsonRpcCode.RateLimited, message, {
+      status: 429,
+      data: { retryAfterSeconds: seconds },
+      ...options,
+    });
+    this.retryAfterSeconds = seconds;
+  }
+}
+
+/**
+ * The server cannot take the request now: it is shutting down, or the caller has too many
+ * requests in flight (HTTP 503, `Retry-After`). Safe to retry.
+ */
+export class UnavailableError extends BerthError {
+  /** Whole seconds after which a retry is reasonable (at least 1). */
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds = 1, options?: BerthErrorOptions) {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    super("ERR_UNAVAILABLE", JsonRpcCode.Unavailable, message, {
+      status: 503,
+      data: { retryAfterSeconds: seconds },
+      ...options,
+    });
+    this.retryAfterSeconds = seconds;
   }
 }
 

@@ -51,6 +51,13 @@ export {
   type RequestLogger,
 } from "./engine/context.js";
 export type * from "./engine/definitions.js";
+export {
+  type CallEnd,
+  type CallObserver,
+  type CallOutcome,
+  type CallStart,
+  composeObservers,
+} from "./engine/observer.js";
 export type {
   CompiledSchema,
   Infer,

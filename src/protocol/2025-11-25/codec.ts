@@ -2,6 +2,7 @@ import type { Cancellation } from "../../engine/cancellation.js";
 import { createContext, type Principal, type RequestChannel } from "../../engine/context.js";
 import { dispatch, ENGINE_METHODS, requireString } from "../../engine/dispatch.js";
 import { missingCapability } from "../../engine/input-required.js";
+import { type CallObserver, observeCall } from "../../engine/observer.js";
 import type { Server } from "../../engine/server.js";
 import { type JsonObject, LOG_LEVELS, type LogLevel } from "../../engine/types.js";
 import {
@@ -36,11 +37,19 @@ export function negotiateVersion(requested: unknown): string {
 export class LegacyCodec {
   readonly #server: Server;
   readonly #clientRequestTimeoutMs: number | undefined;
+  readonly #observer: CallObserver | undefined;
 
-  /** `clientRequestTimeoutMs`: how long to wait for a client's answer to elicitation, sampling or roots. */
-  constructor(server: Server, options: { clientRequestTimeoutMs?: number } = {}) {
+  /**
+   * `clientRequestTimeoutMs`: how long to wait for a client's answer to elicitation, sampling
+   * or roots. `observer`: watches (and may refuse) every engine call.
+   */
+  constructor(
+    server: Server,
+    options: { clientRequestTimeoutMs?: number; observer?: CallObserver } = {},
+  ) {
     this.#server = server;
     this.#clientRequestTimeoutMs = options.clientRequestTimeoutMs;
+    this.#observer = options.observer;
   }
 
   /**
@@ -177,11 +186,10 @@ export class LegacyCodec {
       },
     };
     const meta = (params["_meta"] as JsonObject | undefined) ?? {};
-    return dispatch(
-      this.#server,
-      method,
-      params,
-      createContext(channel, principal, cancellation, request.id, meta),
+    const ctx = createContext(channel, principal, cancellation, request.id, meta);
+    if (!this.#observer) return dispatch(this.#server, method, params, ctx);
+    return observeCall(this.#observer, this.#server.info.name, method, params, principal, () =>
+      dispatch(this.#server, method, params, ctx),
     );
   }
 }

@@ -8,6 +8,7 @@ import {
 } from "../../engine/context.js";
 import { dispatch, ENGINE_METHODS } from "../../engine/dispatch.js";
 import { InputRequiredSignal } from "../../engine/input-required.js";
+import { type CallObserver, observeCall } from "../../engine/observer.js";
 import type { Server } from "../../engine/server.js";
 import { type JsonObject, LOG_LEVELS, type LogLevel } from "../../engine/types.js";
 import {
@@ -33,6 +34,8 @@ export interface ModernCodecOptions {
   stateSecret?: Buffer;
   /** Lifetime of cacheable list results, in milliseconds (default 60 s). */
   listTtlMs?: number;
+  /** Watches (and may refuse) every engine call: metrics, logs, audit, rate limits. */
+  observer?: CallObserver;
 }
 
 /** The request-level `_meta` the 2026-07-28 revision requires, once validated. */
@@ -107,9 +110,11 @@ export class ModernCodec {
   readonly #signer: RequestStateSigner;
   readonly #listTtlMs: number;
   readonly #serverInfoMeta: JsonObject;
+  readonly #observer: CallObserver | undefined;
 
   constructor(server: Server, options: ModernCodecOptions = {}) {
     this.#server = server;
+    this.#observer = options.observer;
     this.#signer = new RequestStateSigner(options.stateSecret ?? randomBytes(32));
     this.#listTtlMs = options.listTtlMs ?? server.options.cacheTtlMs ?? 60_000;
     this.#serverInfoMeta = { [META.serverInfo]: server.info };
@@ -201,7 +206,11 @@ export class ModernCodec {
       meta.meta,
     );
     try {
-      const result = await dispatch(this.#server, method, params, ctx);
+      const result = this.#observer
+        ? await observeCall(this.#observer, this.#server.info.name, method, params, principal, () =>
+            dispatch(this.#server, method, params, ctx),
+          )
+        : await dispatch(this.#server, method, params, ctx);
       return this.#complete(method, result, principal);
     } catch (error) {
       if (!(error instanceof InputRequiredSignal) || !round) throw error;

@@ -4,7 +4,12 @@ import { protectedResourceMetadataPath, type ResourceServer } from "../../auth/r
 import { ANONYMOUS, type Principal } from "../../engine/context.js";
 import type { Server } from "../../engine/server.js";
 import type { JsonObject } from "../../engine/types.js";
-import { InsufficientScopeError, InvalidRequestError, UnauthorizedError } from "../../errors.js";
+import {
+  InsufficientScopeError,
+  InvalidRequestError,
+  JsonRpcCode,
+  UnauthorizedError,
+} from "../../errors.js";
 import { LegacyCodec } from "../../protocol/2025-11-25/codec.js";
 import { ModernCodec, type ModernCodecOptions } from "../../protocol/2026-07-28/codec.js";
 import { type ClientMessage, idOf, parseMessage } from "../../protocol/jsonrpc.js";
@@ -47,6 +52,16 @@ export interface HttpEndpointOptions
   clientRequestTimeoutMs?: number;
   /** Interval of SSE keep-alive comments, in milliseconds (default 15 s; 0 turns them off). */
   keepAliveMs?: number;
+  /**
+   * Admission, once the caller is known and before the body is read: throw (a
+   * `RateLimitedError`, an `UnavailableError`) to refuse the request with that error's
+   * status. Return a function to call when the request's response has ended, or nothing.
+   * A synchronous answer costs no extra turn of the event loop.
+   */
+  admit?: (
+    req: IncomingMessage,
+    principal: Principal,
+  ) => (() => void) | undefined | Promise<(() => void) | undefined>;
 }
 
 /** A `node:http` request listener serving one MCP endpoint, with a way to stop it. */
@@ -91,7 +106,17 @@ export function createHttpEndpoint(
   const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const keepAliveMs = options.keepAliveMs ?? 15_000;
   const auth = options.auth;
+  const admit = options.admit;
   const refusal: Refusal = (response, req) => {
+    const code = response.error?.code;
+    if (code === JsonRpcCode.RateLimited || code === JsonRpcCode.Unavailable) {
+      const after = (response.error?.data as { retryAfterSeconds?: unknown } | undefined)
+        ?.retryAfterSeconds;
+      return {
+        status: code === JsonRpcCode.RateLimited ? 429 : 503,
+        headers: typeof after === "number" ? { "retry-after": String(after) } : {},
+      };
+    }
     const data = response.error?.data as { error?: string; requiredScopes?: string[] } | undefined;
     if (!auth || data?.error !== "insufficient_scope") return undefined;
     const error = new InsufficientScopeError("this operation", data.requiredScopes ?? []);
@@ -187,6 +212,18 @@ export function createHttpEndpoint(
         writeError(res, error, null, challengeHeaders(error, req));
         return;
       }
+    }
+    if (admit) {
+      let admitted: ReturnType<NonNullable<typeof admit>>;
+      try {
+        admitted = admit(req, principal);
+        if (admitted instanceof Promise) admitted = await admitted;
+      } catch (error) {
+        req.resume();
+        writeError(res, error);
+        return;
+      }
+      if (admitted) res.once("close", admitted);
     }
     const modernHeader = req.headers["mcp-protocol-version"];
     switch (req.method) {

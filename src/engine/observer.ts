@@ -1,0 +1,141 @@
+import { CancelledError } from "../errors.js";
+import type { Principal } from "./context.js";
+import { InputRequiredSignal } from "./input-required.js";
+import type { JsonObject } from "./types.js";
+
+/** What an observer learns about one engine call (tools/call, resources/read, …) before it runs. */
+export interface CallStart {
+  /** The server's name, as given to `createServer`. */
+  readonly server: string;
+  /** The MCP method, e.g. `tools/call`. */
+  readonly method: string;
+  /** The tool or prompt name, or the resource URI, for the methods that have one. */
+  readonly name: string | undefined;
+  /** The caller. */
+  readonly principal: Principal;
+  /** The request's params as sent (arguments included: redact before logging them). */
+  readonly params: JsonObject;
+}
+
+/**
+ * How a call ended: `ok`; `tool_error` (a tools/call result with `isError`, which the model
+ * sees); `input_required` (a 2026-07-28 multi-round-trip answer asking the client for
+ * input); `cancelled`; `error` (a JSON-RPC error).
+ */
+export type CallOutcome = "ok" | "tool_error" | "input_required" | "cancelled" | "error";
+
+/** Called once when an observed call ends, with its outcome and, for `error`, the error. */
+export type CallEnd = (outcome: CallOutcome, error?: unknown) => void;
+
+/**
+ * Watches engine calls, and may refuse them: metrics, logs, audit, traces and rate limits
+ * are observers. `start` runs before the handler; throwing refuses the call with that error
+ * (a `RateLimitedError`, say). It returns what to call when the call ends, or nothing.
+ * A synchronous `start` costs no extra turn of the event loop.
+ *
+ * @example
+ * const counting: CallObserver = {
+ *   start: (call) => (outcome) => console.error(call.method, call.name, outcome),
+ * };
+ * createHttpEndpoint(server, { observer: counting });
+ */
+export interface CallObserver {
+  start(call: CallStart): CallEnd | undefined | Promise<CallEnd | undefined>;
+}
+
+/** Names read from params for {@link CallStart.name}, by method. */
+const NAME_FIELD: Readonly<Record<string, string>> = {
+  "tools/call": "name",
+  "prompts/get": "name",
+  "resources/read": "uri",
+};
+
+/** The outcome of a call that returned `result`. */
+function outcomeOf(method: string, result: JsonObject): CallOutcome {
+  if (method === "tools/call" && result["isError"] === true) return "tool_error";
+  return "ok";
+}
+
+/** The outcome of a call that threw `error`. */
+function failureOf(error: unknown): CallOutcome {
+  if (error instanceof InputRequiredSignal) return "input_required";
+  if (error instanceof CancelledError) return "cancelled";
+  return "error";
+}
+
+/**
+ * Several observers as one: started in order, ended in reverse order. When one refuses, the
+ * ones already started see the call end with `error`.
+ */
+export function composeObservers(observers: readonly CallObserver[]): CallObserver | undefined {
+  if (observers.length === 0) return undefined;
+  if (observers.length === 1) return observers[0];
+  return {
+    start(call) {
+      const ends: CallEnd[] = [];
+      const endAll: CallEnd = (outcome, error) => {
+        for (let i = ends.length - 1; i >= 0; i--) ends[i]?.(outcome, error);
+      };
+      const next = (index: number): CallEnd | Promise<CallEnd> => {
+        for (let i = index; i < observers.length; i++) {
+          let end: ReturnType<CallObserver["start"]>;
+          try {
+            end = observers[i]?.start(call);
+          } catch (error) {
+            endAll("error", error);
+            throw error;
+          }
+          if (end instanceof Promise) {
+            return end.then(
+              (resolved) => {
+                if (resolved) ends.push(resolved);
+                return next(i + 1);
+              },
+              (error: unknown) => {
+                endAll("error", error);
+                throw error;
+              },
+            );
+          }
+          if (end) ends.push(end);
+        }
+        return endAll;
+      };
+      return next(0);
+    },
+  };
+}
+
+/**
+ * Run one engine call under an observer. Codecs call this around `dispatch`; without an
+ * observer it is the call itself.
+ */
+export async function observeCall(
+  observer: CallObserver | undefined,
+  server: string,
+  method: string,
+  params: JsonObject,
+  principal: Principal,
+  run: () => Promise<JsonObject>,
+): Promise<JsonObject> {
+  if (!observer) return run();
+  const field = NAME_FIELD[method];
+  const value = field === undefined ? undefined : params[field];
+  const started = observer.start({
+    server,
+    method,
+    name: typeof value === "string" ? value : undefined,
+    principal,
+    params,
+  });
+  const end = started instanceof Promise ? await started : started;
+  let result: JsonObject;
+  try {
+    result = await run();
+  } catch (error) {
+    end?.(failureOf(error), error);
+    throw error;
+  }
+  end?.(outcomeOf(method, result));
+  return result;
+}
