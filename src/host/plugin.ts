@@ -10,6 +10,8 @@ export interface MountInfo {
   readonly path: string;
   /** The MCP server's own name, from `createServer`. */
   readonly serverName: string;
+  /** Open 2025-era sessions on this mount right now. */
+  readonly sessionCount: () => number;
 }
 
 /** One readiness check's result, shown in `/readyz`. */
@@ -61,6 +63,12 @@ export interface HostPlugin {
     res: ServerResponse,
     mount: MountInfo | undefined,
   ): ((status: number) => void) | undefined;
+  /**
+   * Run the rest of the request's handling inside `run`, for plugins that need an async
+   * context around it (tracing makes the request's span the active one). Must call `run`
+   * exactly once, synchronously.
+   */
+  enter?(req: IncomingMessage, run: () => void): void;
   /** Extra routes this plugin serves on the host's listener, by exact path. */
   routes?(): Readonly<Record<string, RouteHandler>>;
   /** Readiness checks for `/readyz`. */
