@@ -11,6 +11,7 @@ import {
 } from "./authorize-request.js";
 import { BrowserSession } from "./browser-session.js";
 import type { ClientDirectory, OAuthClient } from "./clients.js";
+import type { AuthEvent } from "./authorization-server.js";
 import { readForm, redirect, sendHtml } from "./http-io.js";
 import { OAuthError } from "./oauth-error.js";
 import { consentPage } from "./pages/consent.js";
@@ -49,6 +50,8 @@ export interface AuthorizationFlowContext {
   resource: (requested: string | undefined) => string;
   /** The client's address, which sign-in throttling counts by. */
   clientAddress: (req: IncomingMessage) => string;
+  /** Told of every sign-in attempt. */
+  events?: (event: AuthEvent) => void;
 }
 
 const PENDING_TTL_MS = 10 * 60_000;
@@ -129,7 +132,9 @@ export class AuthorizationFlow {
     const address = this.#context.clientAddress(req);
     const account = form.get("username")?.trim().toLowerCase() || undefined;
     const wait = this.#context.throttle.begin(account, address);
+    const signIn = { type: "sign-in", username: account, clientId: client.id, address } as const;
     if (wait > 0) {
+      this.#context.events?.({ ...signIn, outcome: "throttled" });
       const minutes = Math.ceil(wait / 60);
       return this.#showSignIn(req, res, client, pending, {
         status: 429,
@@ -141,6 +146,7 @@ export class AuthorizationFlow {
     const result = await this.#context.signIn.verify(form);
     if (!result.ok) {
       if (result.account && result.account !== account) this.#context.throttle.fail(result.account);
+      this.#context.events?.({ ...signIn, username: account ?? result.account, outcome: "failure" });
       // 200: the page is the answer, showing what went wrong (browsers log a 4xx as an error).
       return this.#showSignIn(req, res, client, pending, {
         status: 200,
@@ -149,6 +155,7 @@ export class AuthorizationFlow {
       });
     }
     this.#context.throttle.succeeded(account, address);
+    this.#context.events?.({ ...signIn, outcome: "success", userId: result.userId });
     await this.#browser.signIn(res, result.userId);
     return this.#continueAs(req, res, client, result.userId, { ...pending, prompt: undefined });
   }

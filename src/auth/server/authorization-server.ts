@@ -18,7 +18,7 @@ import { Sealer } from "./sealed.js";
 import { PasswordSignIn, type SignInStep } from "./sign-in-step.js";
 import { SigningKeys } from "./signing-keys.js";
 import { SignInThrottle, type SignInThrottleOptions } from "./throttle.js";
-import { TokenEndpoint } from "./token-endpoint.js";
+import { TokenEndpoint, tokenEvent } from "./token-endpoint.js";
 
 /** Lifetimes, in seconds. */
 export interface AuthorizationServerLifetimes {
@@ -69,7 +69,45 @@ export interface AuthorizationServerOptions {
   trustProxy?: number;
   /** Dynamic registrations accepted per client address per hour (default 20). */
   registrationsPerHour?: number;
+  /**
+   * Told of sign-ins and of tokens issued, refreshed and revoked, for an audit log. Called
+   * synchronously; whatever it throws is ignored.
+   */
+  events?: (event: AuthEvent) => void;
 }
+
+/**
+ * Something that happened at the authorization server, for an audit log. Never carries a
+ * password or a token.
+ */
+export type AuthEvent =
+  | {
+      type: "sign-in";
+      /** `throttled`: refused before checking, after too many failures. */
+      outcome: "success" | "failure" | "throttled";
+      /** The account name as typed (trimmed, lower-cased), when the sign-in step has one. */
+      username: string | undefined;
+      /** The user who signed in, on success. */
+      userId?: string;
+      /** The OAuth client that asked for authorization. */
+      clientId: string;
+      /** The browser's address, as sign-in throttling sees it. */
+      address: string;
+    }
+  | {
+      type: "token";
+      /**
+       * `issued` for an authorization code exchanged, `refreshed` for a refresh, `revoked`
+       * when a grant and every token from it stop working.
+       */
+      action: "issued" | "refreshed" | "revoked";
+      /** Why a grant was revoked: the client asked, or a code or refresh token was reused. */
+      reason?: "requested" | "code-reuse" | "refresh-reuse";
+      clientId: string;
+      userId: string;
+      grantId: string;
+      scopes: readonly string[];
+    };
 
 const PURGE_INTERVAL_MS = 3_600_000;
 
@@ -99,9 +137,19 @@ export class AuthorizationServer {
   #resources: string[] = [];
   #sealer: Promise<Sealer> | undefined;
   #purgeTimer: NodeJS.Timeout | undefined;
+  readonly #events: (event: AuthEvent) => void;
 
   constructor(options: AuthorizationServerOptions) {
     this.#options = options;
+    const listener = options.events;
+    const events = (event: AuthEvent) => {
+      try {
+        listener?.(event);
+      } catch {
+        // An audit listener's failure must not fail a sign-in or a token request.
+      }
+    };
+    this.#events = events;
     this.#store = options.store;
     if (options.issuer) this.useIssuer(options.issuer);
     const documents =
@@ -127,6 +175,7 @@ export class AuthorizationServer {
     this.#tokenEndpoint = new TokenEndpoint(this.#store, this.#tokens, {
       refreshTokenMs: this.#lifetimes.refreshToken * 1000,
       refreshGraceMs: this.#lifetimes.refreshGrace * 1000,
+      events,
     });
     this.#flow = new AuthorizationFlow({
       store: this.#store,
@@ -139,6 +188,7 @@ export class AuthorizationServer {
       sealer: () => this.#sealer$(),
       resource: (requested) => this.#resource(requested),
       clientAddress: (req) => this.#clientAddress(req),
+      events,
     });
     this.#registrations = new SignInThrottle({
       perAddress: options.registrationsPerHour ?? 20,
@@ -351,6 +401,8 @@ export class AuthorizationServer {
     if (grant && grant.clientId === client.id) {
       await this.#store.revokeGrant(grant.id, Date.now());
       this.#tokens.forget();
+      if (grant.revokedAt === null)
+        this.#events(tokenEvent("revoked", grant, "requested"));
     }
     res.writeHead(200, {
       "cache-control": "no-store",

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { AuthStore, GrantRecord } from "../../store/types.js";
 import { randomToken, sha256Hex } from "../secrets.js";
 import type { AccessTokens } from "./access-tokens.js";
+import type { AuthEvent } from "./authorization-server.js";
 import type { OAuthClient } from "./clients.js";
 import { OAuthError } from "./oauth-error.js";
 
@@ -10,6 +11,26 @@ export interface TokenPolicy {
   refreshTokenMs: number;
   /** How long a rotated refresh token still works, for clients that refresh twice at once. */
   refreshGraceMs: number;
+  /** Told of tokens issued, refreshed and revoked. */
+  events?: (event: AuthEvent) => void;
+}
+
+/** The audit event of a token issued, refreshed or revoked from `grant`. */
+export function tokenEvent(
+  action: "issued" | "refreshed" | "revoked",
+  grant: GrantRecord,
+  reason?: "requested" | "code-reuse" | "refresh-reuse",
+  scopes: readonly string[] = grant.scopes,
+): AuthEvent {
+  return {
+    type: "token",
+    action,
+    ...(reason ? { reason } : {}),
+    clientId: grant.clientId,
+    userId: grant.userId,
+    grantId: grant.id,
+    scopes,
+  };
 }
 
 /** The token response (RFC 6749 5.1). */
@@ -86,11 +107,14 @@ export class TokenEndpoint {
     const used = await this.#store.useAuthorizationCode(hash, now);
     // Two exchanges raced: the loser is a replay.
     if (!used || used.code.usedAt !== null) return this.#replayed(grant);
-    return this.#issue(grant, grant.scopes, now);
+    const issued = await this.#issue(grant, grant.scopes, now);
+    this.#policy.events?.(tokenEvent("issued", grant));
+    return issued;
   }
 
   async #replayed(grant: GrantRecord): Promise<never> {
     await this.#store.revokeGrant(grant.id, Date.now());
+    if (grant.revokedAt === null) this.#policy.events?.(tokenEvent("revoked", grant, "code-reuse"));
     throw new OAuthError(
       "invalid_grant",
       "The authorization code was already used; every token issued from it is revoked",
@@ -124,14 +148,18 @@ export class TokenEndpoint {
       expiresAt: now + this.#policy.refreshTokenMs,
       rotatedAt: null,
     });
-    if (rotation.status === "reused")
+    if (rotation.status === "reused") {
+      this.#policy.events?.(tokenEvent("revoked", grant, "refresh-reuse"));
       throw new OAuthError(
         "invalid_grant",
         "The refresh token was already used; the grant is revoked, sign in again",
       );
+    }
     if (rotation.status === "invalid")
       throw new OAuthError("invalid_grant", "The refresh token is expired or revoked");
-    return this.#respond(rotation.grant, scopes, next);
+    const refreshed = await this.#respond(rotation.grant, scopes, next);
+    this.#policy.events?.(tokenEvent("refreshed", rotation.grant, undefined, scopes));
+    return refreshed;
   }
 
   #checkResource(form: URLSearchParams, grant: GrantRecord): void {
