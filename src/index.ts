@@ -77,6 +77,7 @@ export type * from "./engine/types.js";
 export { UriTemplate } from "./engine/uri-template.js";
 export * from "./errors.js";
 export { LEGACY_VERSIONS, MODERN_VERSION, SUPPORTED_VERSIONS } from "./protocol/versions.js";
+export type { CallerOptions } from "./transport/caller.js";
 export {
   type EventStore,
   InMemoryEventStore,
@@ -92,4 +93,15 @@ export {
   type ServeHttpOptions,
   serveHttp,
 } from "./transport/http/serve.js";
+export {
+  createLegacySseEndpoint,
+  type LegacySseEndpoint,
+  type LegacySseEndpointOptions,
+} from "./transport/sse-2024/endpoint.js";
 export { type StdioConnection, type StdioOptions, serveStdio } from "./transport/stdio/stdio.js";
+export {
+  createWebSocketEndpoint,
+  MCP_SUBPROTOCOL,
+  type WebSocketEndpoint,
+  type WebSocketEndpointOptions,
+} from "./transport/websocket/endpoint.js";

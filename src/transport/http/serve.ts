@@ -2,6 +2,10 @@ import { createServer as createNodeServer, type Server as NodeServer } from "nod
 import type { AddressInfo } from "node:net";
 import type { AuthorizationServer } from "../../auth/server/authorization-server.js";
 import type { Server } from "../../engine/server.js";
+import { HttpError } from "../../errors.js";
+import { createLegacySseEndpoint, type LegacySseEndpoint } from "../sse-2024/endpoint.js";
+import { createWebSocketEndpoint, type WebSocketEndpoint } from "../websocket/endpoint.js";
+import { refuseUpgrade } from "../websocket/refuse.js";
 import { createHttpEndpoint, type HttpEndpoint, type HttpEndpointOptions } from "./handler.js";
 import { createHostCheck, isLoopback } from "./host-check.js";
 import { writeError, writeJson } from "./respond.js";
@@ -25,6 +29,14 @@ export interface ServeHttpOptions extends Omit<HttpEndpointOptions, "bindHost"> 
    * store's API keys.
    */
   authorizationServer?: AuthorizationServer;
+  /**
+   * Also serve the 2024-11-05 HTTP+SSE transport, deprecated by the spec, for clients that
+   * speak nothing newer: GET `ssePath` (default `/sse`), POST `messagesPath` (default
+   * `/messages`). Off by default.
+   */
+  legacySse?: boolean | { ssePath?: string; messagesPath?: string };
+  /** Also serve MCP over WebSocket (subprotocol `mcp`) at `path` (default: the MCP path). Off by default. */
+  websocket?: boolean | { path?: string };
 }
 
 /** A running HTTP server. */
@@ -35,6 +47,10 @@ export interface RunningHttpServer {
   readonly http: NodeServer;
   /** The endpoint's request listener. */
   readonly endpoint: HttpEndpoint;
+  /** The HTTP+SSE endpoints, when `legacySse` is on. */
+  readonly legacySse: LegacySseEndpoint | undefined;
+  /** The WebSocket endpoint, when `websocket` is on. */
+  readonly websocket: WebSocketEndpoint | undefined;
   /** Stop accepting, end streams and sessions, and wait for the listener to close. */
   close(): Promise<void>;
 }
@@ -67,6 +83,22 @@ export async function serveHttp(
     path,
   });
   const hostCheck = createHostCheck(host, options);
+  // The other transports are the same protected resource: one token serves them all.
+  const streamOptions = {
+    ...options,
+    ...(auth ? { auth } : {}),
+    bindHost: host,
+    resourcePath: path,
+    ...(options.maxBodyBytes ? { maxMessageBytes: options.maxBodyBytes } : {}),
+  };
+  const legacySse = options.legacySse
+    ? createLegacySseEndpoint(server, {
+        ...streamOptions,
+        ...(options.legacySse === true ? {} : options.legacySse),
+      })
+    : undefined;
+  const websocket = options.websocket ? createWebSocketEndpoint(server, streamOptions) : undefined;
+  const websocketPath = (typeof options.websocket === "object" && options.websocket.path) || path;
   // The authorization server's pages check their own form posts, and its token endpoints
   // serve browser clients of any origin: for them only the Host is checked.
   const oauthHostCheck = createHostCheck(host, { ...options, allowedOrigins: false });
@@ -78,6 +110,7 @@ export async function serveHttp(
     const url = req.url ?? "/";
     const query = url.indexOf("?");
     const pathname = query < 0 ? url : url.slice(0, query);
+    if (legacySse?.handle(req, res)) return;
     if (pathname === path || pathname === `${path}/`) {
       endpoint(req, res);
       return;
@@ -112,6 +145,18 @@ export async function serveHttp(
     });
   });
   http.keepAliveTimeout = 65_000;
+  if (websocket) {
+    http.on("upgrade", (req, socket, head) => {
+      const target = req.url ?? "/";
+      const at = target.indexOf("?");
+      const pathname = at < 0 ? target : target.slice(0, at);
+      if (pathname === websocketPath) websocket.handleUpgrade(req, socket, head);
+      else {
+        const message = `No WebSocket endpoint at ${pathname}; use ${websocketPath}`;
+        refuseUpgrade(socket, new HttpError("ERR_NOT_FOUND", 404, -32600, message));
+      }
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
     http.listen(options.port ?? 3000, host, () => {
@@ -131,9 +176,13 @@ export async function serveHttp(
     url,
     http,
     endpoint,
+    legacySse,
+    websocket,
     close: () =>
       new Promise<void>((resolve) => {
         endpoint.close();
+        legacySse?.close();
+        websocket?.close();
         oauth?.close();
         http.close(() => resolve());
         http.closeIdleConnections();
