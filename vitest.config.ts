@@ -7,6 +7,10 @@ export default defineConfig({
         find: /^berth\/store$/,
         replacement: new URL("./src/store/index.ts", import.meta.url).pathname,
       },
+      {
+        find: /^berth\/(express|fastify|fetch|hono)$/,
+        replacement: new URL("./src/adapters/$1.ts", import.meta.url).pathname,
+      },
       { find: /^berth$/, replacement: new URL("./src/index.ts", import.meta.url).pathname },
     ],
   },

@@ -1,10 +1,14 @@
 import type { IncomingMessage } from "node:http";
 import { HttpError, ParseError } from "../../errors.js";
 
-/** Read a request body up to `limit` bytes; 413 past it. */
+/**
+ * Read a request body up to `limit` bytes; 413 past it. When a framework's body parser
+ * (`express.json()`, `express.raw()`, …) has read the stream already, its `req.body` is used.
+ */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  if (req.readableEnded) return parsedBody(req, limit);
   const declared = Number(req.headers["content-length"]);
-  if (declared > limit) return Promise.reject(tooLarge(limit));
+  if (declared > limit) return Promise.reject(bodyTooLarge(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -13,7 +17,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (size > limit) {
         req.removeAllListeners("data");
         req.resume();
-        reject(tooLarge(limit));
+        reject(bodyTooLarge(limit));
         return;
       }
       chunks.push(chunk);
@@ -23,7 +27,27 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-function tooLarge(limit: number): HttpError {
+/** The body a framework already read: a Buffer, a string, or parsed JSON (serialized again). */
+function parsedBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const body = (req as IncomingMessage & { body?: unknown }).body;
+  if (body === undefined) {
+    return Promise.reject(
+      new HttpError(
+        "ERR_BODY_ALREADY_READ",
+        500,
+        -32603,
+        "The request body was read before it reached the MCP endpoint and no parsed body was left: mount the endpoint before body-reading middleware",
+      ),
+    );
+  }
+  const buffer = Buffer.isBuffer(body)
+    ? body
+    : Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
+  return buffer.length > limit ? Promise.reject(bodyTooLarge(limit)) : Promise.resolve(buffer);
+}
+
+/** The 413 refusal of a body past `limit` bytes. */
+export function bodyTooLarge(limit: number): HttpError {
   return new HttpError(
     "ERR_BODY_TOO_LARGE",
     413,
@@ -33,7 +57,7 @@ function tooLarge(limit: number): HttpError {
 }
 
 /** 415 unless the request declares a JSON body. */
-export function assertJsonContentType(req: IncomingMessage): void {
+export function assertJsonContentType(req: Pick<IncomingMessage, "headers">): void {
   const type = req.headers["content-type"];
   if (!type || !/^application\/json\s*(;|$)/i.test(type)) {
     throw new HttpError(

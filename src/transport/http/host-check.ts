@@ -27,8 +27,8 @@ function hostnameOf(value: string): string {
   return colon >= 0 ? value.slice(0, colon) : value;
 }
 
-/** A compiled Host/Origin check, built once per listener. */
-export type HostCheck = (req: IncomingMessage) => void;
+/** A compiled Host/Origin check, built once per listener; it reads only the headers. */
+export type HostCheck = (req: Pick<IncomingMessage, "headers">) => void;
 
 /**
  * Build the Host/Origin check. Loopback binds accept only loopback Host and Origin values

@@ -28,7 +28,10 @@ export function decodeHeaderValue(value: string, header: string): string {
   return Buffer.from(encoded, "base64").toString("utf8");
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
+/** What the checks read from a request: its headers, names in lower case (a node request fits). */
+export type HeaderSource = Pick<IncomingMessage, "headers">;
+
+function header(req: HeaderSource, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(",") : value;
 }
@@ -38,7 +41,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * MCP-Protocol-Version, Mcp-Method, and Mcp-Name for named methods. -32020 on any problem.
  */
 export function checkModernHeaders(
-  req: IncomingMessage,
+  req: HeaderSource,
   message: JsonRpcRequest | JsonRpcNotification,
   server: Server,
 ): void {
@@ -82,11 +85,7 @@ export function checkModernHeaders(
 /** Header values may hold visible ASCII, space and tab only. */
 const SAFE_VALUE = /^[\t\x20-\x7e]*$/;
 
-function checkParamHeaders(
-  req: IncomingMessage,
-  params: readonly HeaderParam[],
-  args: unknown,
-): void {
+function checkParamHeaders(req: HeaderSource, params: readonly HeaderParam[], args: unknown): void {
   for (const param of params) {
     const raw = header(req, param.header);
     const value = valueAt(args, param.path);

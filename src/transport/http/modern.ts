@@ -12,7 +12,8 @@ import { Reply } from "./reply.js";
 import { writeAccepted, writeError } from "./respond.js";
 import { keepAlive, SSE_HEADERS, writeEvent } from "./sse.js";
 
-const STATUS_OF: Record<number, number> = {
+/** HTTP status of a 2026-07-28 error response by JSON-RPC code, where it is not the codec's. */
+export const STATUS_OF: Record<number, number> = {
   [JsonRpcCode.MethodNotFound]: 404,
   [JsonRpcCode.HeaderMismatch]: 400,
   [JsonRpcCode.MissingRequiredClientCapability]: 400,
