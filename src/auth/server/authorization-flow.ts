@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AuthStore } from "../../store/types.js";
 import { randomToken, sha256Hex } from "../secrets.js";
+import type { AuthEvent } from "./authorization-server.js";
 import {
   checkAuthorizationRequest,
   type PendingAuthorization,
@@ -11,7 +12,6 @@ import {
 } from "./authorize-request.js";
 import { BrowserSession } from "./browser-session.js";
 import type { ClientDirectory, OAuthClient } from "./clients.js";
-import type { AuthEvent } from "./authorization-server.js";
 import { readForm, redirect, sendHtml } from "./http-io.js";
 import { OAuthError } from "./oauth-error.js";
 import { consentPage } from "./pages/consent.js";
@@ -146,7 +146,11 @@ export class AuthorizationFlow {
     const result = await this.#context.signIn.verify(form);
     if (!result.ok) {
       if (result.account && result.account !== account) this.#context.throttle.fail(result.account);
-      this.#context.events?.({ ...signIn, username: account ?? result.account, outcome: "failure" });
+      this.#context.events?.({
+        ...signIn,
+        username: account ?? result.account,
+        outcome: "failure",
+      });
       // 200: the page is the answer, showing what went wrong (browsers log a 4xx as an error).
       return this.#showSignIn(req, res, client, pending, {
         status: 200,

@@ -401,8 +401,7 @@ export class AuthorizationServer {
     if (grant && grant.clientId === client.id) {
       await this.#store.revokeGrant(grant.id, Date.now());
       this.#tokens.forget();
-      if (grant.revokedAt === null)
-        this.#events(tokenEvent("revoked", grant, "requested"));
+      if (grant.revokedAt === null) this.#events(tokenEvent("revoked", grant, "requested"));
     }
     res.writeHead(200, {
       "cache-control": "no-store",

@@ -34,6 +34,8 @@ export interface Harness {
     params?: Record<string, unknown>,
     headers?: Record<string, string>,
   ): Promise<{ status: number; body: any; headers: Headers }>;
+  /** POST a JSON-RPC message as it is, with these headers. */
+  post(body: unknown, headers?: Record<string, string>): Promise<Response>;
   /** POST a 2025-era initialize and its initialized notification; the session id. */
   initializeLegacy(headers?: Record<string, string>): Promise<string>;
   close(): Promise<void>;
@@ -149,7 +151,7 @@ export async function startHarness(
     oauth.useIssuer(origin);
     oauth.addResource(mcpUrl);
   }
-  const post = (body: unknown, headers: Record<string, string>) =>
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(mcpUrl, {
       method: "POST",
       headers: {
@@ -164,6 +166,7 @@ export async function startHarness(
     origin,
     url: mcpUrl,
     mount,
+    post,
     async modern(method, params = {}, headers = {}) {
       const named = method === "resources/read" ? params["uri"] : params["name"];
       const response = await post(

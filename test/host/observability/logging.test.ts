@@ -1,0 +1,267 @@
+import { createServer, generateApiKey, ResourceServer } from "berth";
+import { MemoryAuthStore } from "berth/store";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import { type LoggingOptions, loggingPlugin } from "../../../src/host/observability/index.js";
+import { type Captured, capture } from "./capture.js";
+import { type Harness, startHarness } from "./harness.js";
+
+function calculator() {
+  const server = createServer({ name: "calculator", version: "1.0.0" });
+  server.tool("add", { input: z.object({ a: z.number(), b: z.number() }) }, ({ a, b }) =>
+    String(a + b),
+  );
+  server.tool("connect", { input: z.record(z.string(), z.unknown()) }, () => "connected");
+  return server;
+}
+
+const store = new MemoryAuthStore();
+let key = "";
+let auth: ResourceServer;
+
+beforeAll(async () => {
+  const now = Date.now();
+  await store.createUser({
+    id: "u-ann",
+    username: "ann",
+    displayName: null,
+    passwordHash: null,
+    disabled: false,
+    createdAt: now,
+    updatedAt: now,
+  });
+  const generated = generateApiKey();
+  key = generated.key;
+  await store.createApiKey({
+    id: "k1",
+    name: "ci",
+    ownerId: "u-ann",
+    scopes: [],
+    hash: generated.hash,
+    prefix: generated.prefix,
+    createdAt: now,
+    expiresAt: null,
+    lastUsedAt: null,
+    revokedAt: null,
+  });
+  auth = new ResourceServer({ store, authorizationServers: ["https://login.example"] });
+});
+
+const running: Harness[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((harness) => harness.close()));
+});
+
+/** A harness with the logging plugin writing to a captured stream. */
+async function logged(
+  options: Omit<LoggingOptions, "destination"> = {},
+): Promise<{ harness: Harness; out: Captured }> {
+  const out = capture();
+  const harness = await startHarness(
+    calculator(),
+    [loggingPlugin({ ...options, destination: out.stream })],
+    { auth },
+  );
+  running.push(harness);
+  return { harness, out };
+}
+
+const withKey = () => ({ authorization: `Bearer ${key}` });
+const requestLines = (out: Captured) => out.entries().filter((entry) => entry["msg"] === "request");
+const auditLines = (out: Captured) => out.entries().filter((entry) => entry["audit"] === true);
+
+describe("request log", () => {
+  it("writes one JSON line per request with its id, mount, status, duration and caller", async () => {
+    const { harness, out } = await logged();
+    const answer = await harness.modern(
+      "tools/call",
+      { name: "add", arguments: { a: 1, b: 2 } },
+      withKey(),
+    );
+    const id = answer.headers.get("x-request-id");
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    await vi.waitFor(() => expect(requestLines(out)).toHaveLength(1));
+    const [line] = requestLines(out);
+    expect(line).toMatchObject({
+      level: "info",
+      requestId: id,
+      mount: "calc",
+      method: "POST",
+      path: "/mcp",
+      status: 200,
+      subject: "u-ann",
+      via: "api-key",
+      mcpMethod: "tools/call",
+      mcpName: "add",
+    });
+    expect(typeof line!["durationMs"]).toBe("number");
+    expect(Date.parse(line!["time"])).toBeGreaterThan(0);
+  });
+
+  it("echoes a valid X-Request-Id and replaces one that could break a log line", async () => {
+    const { harness, out } = await logged();
+    const kept = await harness.modern(
+      "tools/list",
+      {},
+      { ...withKey(), "x-request-id": "lb-42.a" },
+    );
+    expect(kept.headers.get("x-request-id")).toBe("lb-42.a");
+    const replaced = await harness.modern(
+      "tools/list",
+      {},
+      { ...withKey(), "x-request-id": 'x" injected' },
+    );
+    const fresh = replaced.headers.get("x-request-id");
+    expect(fresh).toMatch(/^[0-9a-f-]{36}$/);
+    await vi.waitFor(() => expect(requestLines(out)).toHaveLength(2));
+    expect(requestLines(out).map((line) => line["requestId"])).toEqual(["lb-42.a", fresh]);
+  });
+
+  it("names the MCP method and tool of a 2025-era request from the engine call", async () => {
+    const { harness, out } = await logged();
+    const session = await harness.initializeLegacy(withKey());
+    const response = await harness.post(
+      {
+        jsonrpc: "2.0",
+        id: 7,
+        method: "tools/call",
+        params: { name: "add", arguments: { a: 2, b: 2 } },
+      },
+      { ...withKey(), "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" },
+    );
+    expect(await response.text()).toContain('"4"');
+    await vi.waitFor(() => expect(requestLines(out)).toHaveLength(3));
+    const call = requestLines(out)[2]!;
+    expect(call).toMatchObject({ mcpMethod: "tools/call", mcpName: "add", via: "api-key" });
+    expect(call["requestId"]).toBe(response.headers.get("x-request-id"));
+  });
+
+  it("logs a refused request with its status and no caller", async () => {
+    const { harness, out } = await logged();
+    expect((await harness.modern("tools/list")).status).toBe(401);
+    await vi.waitFor(() => expect(requestLines(out)).toHaveLength(1));
+    expect(requestLines(out)[0]).toMatchObject({ status: 401, mount: "calc" });
+    expect(requestLines(out)[0]!["subject"]).toBeUndefined();
+  });
+
+  it("writes no request lines above info, but still the audit log", async () => {
+    const { harness, out } = await logged({ level: "warn" });
+    await harness.modern("tools/call", { name: "add", arguments: { a: 1, b: 1 } }, withKey());
+    await vi.waitFor(() =>
+      expect(auditLines(out).some((line) => line["event"] === "tool-call")).toBe(true),
+    );
+    expect(requestLines(out)).toHaveLength(0);
+  });
+
+  it("writes one readable line per event in the pretty format", async () => {
+    const { harness, out } = await logged({ format: "pretty", audit: false });
+    await harness.modern("tools/call", { name: "add", arguments: { a: 1, b: 1 } }, withKey());
+    await vi.waitFor(() => expect(out.text()).toContain("request"));
+    const lines = out.text().trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+ INFO {2}request /);
+    expect(lines[0]).toContain("status=200");
+    expect(lines[0]).toContain("mcpName=add");
+    expect(() => JSON.parse(lines[0]!)).toThrow();
+  });
+
+  it("refuses an unknown level, format or arguments policy", () => {
+    expect(() => loggingPlugin({ level: "loud" })).toThrow(/Unknown log level "loud"/);
+    expect(() => loggingPlugin({ format: "xml" as "json" })).toThrow(/Unknown log format/);
+    expect(() => loggingPlugin({ audit: { arguments: "some" as "full" } })).toThrow(
+      /arguments policy/,
+    );
+  });
+});
+
+describe("audit log of tool calls", () => {
+  const args = {
+    user: "ann",
+    password: "hunter2",
+    nested: { apiKey: "sk-live-1", list: [{ access_token: "tok-9", keep: 1 }] },
+    max_tokens: 5,
+  };
+
+  async function auditedCall(options: LoggingOptions["audit"]) {
+    const { harness, out } = await logged({ audit: options });
+    await harness.modern("tools/call", { name: "connect", arguments: args }, withKey());
+    await vi.waitFor(() => expect(requestLines(out)).toHaveLength(1));
+    return { out, lines: auditLines(out).filter((line) => line["event"] === "tool-call") };
+  }
+
+  it("records who called which tool, when, how it ended and how long it took", async () => {
+    const { lines, out } = await auditedCall({});
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      msg: "tool call",
+      requestId: requestLines(out)[0]!["requestId"],
+      mount: "calc",
+      server: "calculator",
+      tool: "connect",
+      subject: "u-ann",
+      via: "api-key",
+      outcome: "ok",
+    });
+    expect(typeof lines[0]!["durationMs"]).toBe("number");
+    expect(typeof lines[0]!["time"]).toBe("string");
+  });
+
+  it("redacts sensitive values at any depth by default, keeping their keys", async () => {
+    const { lines, out } = await auditedCall({});
+    expect(lines[0]!["arguments"]).toEqual({
+      user: "ann",
+      password: "[redacted]",
+      nested: { apiKey: "[redacted]", list: [{ access_token: "[redacted]", keep: 1 }] },
+      max_tokens: 5,
+    });
+    for (const secret of ["hunter2", "sk-live-1", "tok-9"])
+      expect(out.text()).not.toContain(secret);
+  });
+
+  it("drops the arguments with omit", async () => {
+    const { lines, out } = await auditedCall({ arguments: "omit" });
+    expect(lines[0]).not.toHaveProperty("arguments");
+    expect(out.text()).not.toContain("hunter2");
+  });
+
+  it("keeps the arguments as sent with full", async () => {
+    const { lines } = await auditedCall({ arguments: "full" });
+    expect(lines[0]!["arguments"]).toEqual(args);
+  });
+
+  it("redacts the keys given instead of the default list", async () => {
+    const { lines } = await auditedCall({ redactKeys: ["user"] });
+    expect(lines[0]!["arguments"]).toMatchObject({ user: "[redacted]", password: "hunter2" });
+  });
+
+  it("writes nothing to the audit log when it is off", async () => {
+    const { lines, out } = await auditedCall(false);
+    expect(lines).toHaveLength(0);
+    expect(auditLines(out)).toHaveLength(0);
+  });
+
+  it("can write the audit log to its own destination", async () => {
+    const separate = capture();
+    const { lines, out } = await auditedCall({ destination: separate.stream });
+    expect(lines).toHaveLength(0);
+    expect(requestLines(out)).toHaveLength(1);
+    const audited = separate.entries().filter((line) => line["event"] === "tool-call");
+    expect(audited).toHaveLength(1);
+  });
+});
+
+describe("audit log of API key use", () => {
+  it("records a key's use once per holder and address in a minute, not per request", async () => {
+    const { harness, out } = await logged();
+    for (let i = 0; i < 3; i++) await harness.modern("tools/list", {}, withKey());
+    await vi.waitFor(() => expect(requestLines(out)).toHaveLength(3));
+    const uses = auditLines(out).filter((line) => line["event"] === "api-key");
+    expect(uses).toHaveLength(1);
+    expect(uses[0]).toMatchObject({ action: "used", subject: "u-ann", mount: "calc" });
+    expect(uses[0]!["address"]).toMatch(/127\.0\.0\.1/);
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(running.splice(0).map((harness) => harness.close()));
+});
