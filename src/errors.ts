@@ -22,6 +22,8 @@ export const JsonRpcCode = {
   RateLimited: -32029,
   /** Berth: the server is shutting down or overloaded; retry, on another replica if any. */
   Unavailable: -32030,
+  /** The request or tool ran past its time limit (the code MCP SDKs use for request timeouts). */
+  RequestTimeout: -32001,
 } as const;
 
 /** Options shared by every Berth error. */
@@ -244,5 +246,25 @@ export class InsufficientScopeError extends BerthError {
       { status: 403, data: { error: "insufficient_scope", requiredScopes }, ...options },
     );
     this.requiredScopes = requiredScopes;
+  }
+}
+
+/**
+ * A tool or request ran past its time limit (`timeoutMs` of the tool, `requestTimeoutMs` of
+ * the HTTP endpoint): the handler's `ctx.signal` fired with this error and the client got it
+ * as a JSON-RPC error (-32001). Over HTTP it travels like any JSON-RPC error, in a 200
+ * response; `status` 504 applies only where it ends a request on its own.
+ */
+export class TimeoutError extends BerthError {
+  /** The limit that was reached, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(message: string, timeoutMs: number, options?: BerthErrorOptions) {
+    super("ERR_TIMEOUT", JsonRpcCode.RequestTimeout, message, {
+      status: 504,
+      data: { timeoutMs },
+      ...options,
+    });
+    this.timeoutMs = timeoutMs;
   }
 }

@@ -76,6 +76,26 @@ export {
 export type * from "./engine/types.js";
 export { UriTemplate } from "./engine/uri-template.js";
 export * from "./errors.js";
+export {
+  applyListenerLimits,
+  LISTENER_LIMIT_DEFAULTS,
+  type ListenerLimits,
+  type ListenerServerOptions,
+  listenerOptions,
+} from "./host/limits/listener.js";
+export {
+  MemoryRateLimitStore,
+  type MemoryRateLimitStoreOptions,
+} from "./host/limits/memory-rate-limit-store.js";
+export { type RateLimitOptions, rateLimitPlugin } from "./host/limits/rate-limit.js";
+export type { RateLimitStore } from "./host/limits/rate-limit-store.js";
+export type { RateLimitRule } from "./host/limits/rules.js";
+export {
+  type BucketState,
+  type RateLimitDecision,
+  type TokenBucket,
+  takeToken,
+} from "./host/limits/token-bucket.js";
 export { LEGACY_VERSIONS, MODERN_VERSION, SUPPORTED_VERSIONS } from "./protocol/versions.js";
 export type { CallerOptions } from "./transport/caller.js";
 export {

@@ -156,6 +156,7 @@ export class ResourceServer {
       subject: owner.id,
       name: owner.displayName ?? owner.username,
       scopes: Object.freeze([...record.scopes]),
+      keyId: record.id,
       via: "api-key",
     });
     if (version !== undefined) {

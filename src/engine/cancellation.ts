@@ -6,18 +6,19 @@
 export class Cancellation {
   #controller: AbortController | undefined;
   #aborted = false;
+  #fired = false;
   #reason: unknown;
 
-  /** True once the request was cancelled. */
+  /** True once the request was cancelled: it gets no answer. */
   get aborted(): boolean {
     return this.#aborted;
   }
 
-  /** A signal that fires on cancellation (already aborted if it happened before). */
+  /** A signal that fires on cancellation or expiry (already aborted if it happened before). */
   get signal(): AbortSignal {
     if (!this.#controller) {
       this.#controller = new AbortController();
-      if (this.#aborted) this.#controller.abort(this.#reason);
+      if (this.#fired) this.#controller.abort(this.#reason);
     }
     return this.#controller.signal;
   }
@@ -26,6 +27,20 @@ export class Cancellation {
   abort(reason?: unknown): void {
     if (this.#aborted) return;
     this.#aborted = true;
+    this.#fire(reason);
+  }
+
+  /**
+   * Stop the handler because the request ran out of time: the signal fires with `reason`,
+   * but unlike {@link abort} the request is still answered (with that error).
+   */
+  expire(reason: unknown): void {
+    this.#fire(reason);
+  }
+
+  #fire(reason: unknown): void {
+    if (this.#fired) return;
+    this.#fired = true;
     this.#reason = reason;
     this.#controller?.abort(reason);
   }

@@ -21,6 +21,8 @@ export interface Principal {
   scopes: readonly string[];
   /** OAuth client id, when known. */
   clientId?: string;
+  /** Id of the API key the caller authenticated with (`via: "api-key"`); not the key itself. */
+  keyId?: string;
   /**
    * How the caller authenticated. `local` is the user running a stdio server, trusted
    * with every scope.

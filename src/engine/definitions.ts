@@ -34,6 +34,11 @@ export interface ToolConfig<
   _meta?: JsonObject;
   /** Scopes a caller needs to see and call this tool (all of them). */
   scopes?: string[];
+  /**
+   * Longest a call may run, in milliseconds. When it passes, `ctx.signal` fires and the
+   * client gets a JSON-RPC error (-32001) "Tool <name> timed out after <ms> ms". Default: none.
+   */
+  timeoutMs?: number;
 }
 
 /** The arguments a tool handler receives for an input schema. */

@@ -5,8 +5,11 @@ import {
   MethodNotFoundError,
   MissingClientCapabilityError,
   ResourceNotFoundError,
+  TimeoutError,
 } from "../errors.js";
+import type { Cancellation } from "./cancellation.js";
 import { type HandlerContext, missingScopes } from "./context.js";
+import { withDeadline } from "./deadline.js";
 import type { Completer, ToolReturn } from "./definitions.js";
 import { InputRequiredSignal, InvalidInputResponseError } from "./input-required.js";
 import { toCallToolResult, toGetPromptResult, toReadResourceResult } from "./normalize.js";
@@ -24,6 +27,14 @@ export const ENGINE_METHODS = new Set([
   "prompts/get",
   "completion/complete",
 ]);
+
+/** What a codec hands {@link dispatch} besides the handler context. */
+export interface DispatchOptions {
+  /** The request's cancellation, which a time limit fires when it passes. */
+  readonly cancellation: Cancellation;
+  /** Longest the request may run, in milliseconds (a tool's own `timeoutMs` also applies). */
+  readonly timeoutMs?: number | undefined;
+}
 
 /** Read a string field from params or fail with -32602 naming it. */
 export function requireString(params: JsonObject, field: string): string {
@@ -89,7 +100,8 @@ function isControl(error: unknown): boolean {
     error instanceof InputRequiredSignal ||
     error instanceof InvalidInputResponseError ||
     error instanceof MissingClientCapabilityError ||
-    error instanceof CancelledError
+    error instanceof CancelledError ||
+    error instanceof TimeoutError
   );
 }
 
@@ -120,6 +132,7 @@ async function callTool(
   server: Server,
   params: JsonObject,
   ctx: HandlerContext,
+  cancellation: Cancellation | undefined,
 ): Promise<CallToolResult> {
   const name = requireString(params, "name");
   const tool = server.getTool(name);
@@ -134,7 +147,15 @@ async function callTool(
     return { content: [{ type: "text", text: (error as Error).message }], isError: true };
   }
   try {
-    const value = await tool.handler(args as never, ctx);
+    const value =
+      tool.timeoutMs === undefined
+        ? await tool.handler(args as never, ctx)
+        : await withDeadline(
+            async () => tool.handler(args as never, ctx),
+            tool.timeoutMs,
+            cancellation,
+            `Tool ${name}`,
+          );
     return toCallToolResult(value as ToolReturn, tool.output);
   } catch (error) {
     if (isControl(error)) throw error;
@@ -253,17 +274,35 @@ async function complete(server: Server, params: JsonObject): Promise<JsonObject>
 
 /**
  * Answer one protocol-neutral request. Codecs call this for every method in
- * {@link ENGINE_METHODS}; everything era-specific stays in the codec.
+ * {@link ENGINE_METHODS}; everything era-specific stays in the codec. With `options`, time
+ * limits apply: the request's and the tool's.
  */
-export async function dispatch(
+export function dispatch(
   server: Server,
   method: string,
   params: JsonObject,
   ctx: HandlerContext,
+  options?: DispatchOptions,
+): Promise<JsonObject> {
+  if (options?.timeoutMs === undefined) return answer(server, method, params, ctx, options);
+  return withDeadline(
+    () => answer(server, method, params, ctx, options),
+    options.timeoutMs,
+    options.cancellation,
+    `Request ${method}`,
+  );
+}
+
+async function answer(
+  server: Server,
+  method: string,
+  params: JsonObject,
+  ctx: HandlerContext,
+  options: DispatchOptions | undefined,
 ): Promise<JsonObject> {
   switch (method) {
     case "tools/call":
-      return (await callTool(server, params, ctx)) as unknown as JsonObject;
+      return (await callTool(server, params, ctx, options?.cancellation)) as unknown as JsonObject;
     case "tools/list": {
       const tools = server.sortedTools();
       const shown = visible(server, ctx, tools, (t) => t.scopes);

@@ -54,6 +54,8 @@ export interface RegisteredTool {
   readonly headerParams: readonly HeaderParam[];
   /** Scopes a caller needs. */
   readonly scopes: readonly string[] | undefined;
+  /** Longest a call may run, in milliseconds. */
+  readonly timeoutMs: number | undefined;
   readonly handler: ToolHandler<unknown, unknown>;
 }
 
@@ -172,6 +174,11 @@ export class Server {
     if (!NAME.test(name))
       throw new TypeError(`Tool name '${name}' must be 1-128 characters of A-Z a-z 0-9 _ - . /`);
     if (this.#tools.has(name)) throw new TypeError(`Tool '${name}' is already registered`);
+    const { timeoutMs } = config;
+    if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0))
+      throw new TypeError(
+        `Tool '${name}': timeoutMs must be a positive whole number of milliseconds`,
+      );
     const input = config.input ? compileSchema(config.input, "input") : EMPTY_OBJECT_SCHEMA;
     const output = config.output ? compileSchema(config.output, "output") : undefined;
     const { _meta, ...described } = describe(config);
@@ -187,6 +194,7 @@ export class Server {
       output,
       headerParams,
       scopes: config.scopes,
+      timeoutMs,
       handler,
     });
     this.#toolList = undefined;

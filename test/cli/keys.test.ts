@@ -82,6 +82,7 @@ describe("berth keys create", () => {
       subject: alice.id,
       name: "Alice L",
       scopes: ["files:read", "files:write"],
+      keyId: record.id,
       via: "api-key",
     });
   });

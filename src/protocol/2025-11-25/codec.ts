@@ -38,18 +38,25 @@ export class LegacyCodec {
   readonly #server: Server;
   readonly #clientRequestTimeoutMs: number | undefined;
   readonly #observer: CallObserver | undefined;
+  readonly #requestTimeoutMs: number | undefined;
 
   /**
    * `clientRequestTimeoutMs`: how long to wait for a client's answer to elicitation, sampling
-   * or roots. `observer`: watches (and may refuse) every engine call.
+   * or roots. `observer`: watches (and may refuse) every engine call. `requestTimeoutMs`:
+   * longest one engine request may run before it fails with -32001.
    */
   constructor(
     server: Server,
-    options: { clientRequestTimeoutMs?: number; observer?: CallObserver } = {},
+    options: {
+      clientRequestTimeoutMs?: number;
+      observer?: CallObserver;
+      requestTimeoutMs?: number;
+    } = {},
   ) {
     this.#server = server;
     this.#clientRequestTimeoutMs = options.clientRequestTimeoutMs;
     this.#observer = options.observer;
+    this.#requestTimeoutMs = options.requestTimeoutMs;
   }
 
   /**
@@ -187,9 +194,10 @@ export class LegacyCodec {
     };
     const meta = (params["_meta"] as JsonObject | undefined) ?? {};
     const ctx = createContext(channel, principal, cancellation, request.id, meta);
-    if (!this.#observer) return dispatch(this.#server, method, params, ctx);
+    const limits = { cancellation, timeoutMs: this.#requestTimeoutMs };
+    if (!this.#observer) return dispatch(this.#server, method, params, ctx, limits);
     return observeCall(this.#observer, this.#server.info.name, method, params, principal, () =>
-      dispatch(this.#server, method, params, ctx),
+      dispatch(this.#server, method, params, ctx, limits),
     );
   }
 }

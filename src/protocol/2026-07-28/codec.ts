@@ -36,6 +36,11 @@ export interface ModernCodecOptions {
   listTtlMs?: number;
   /** Watches (and may refuse) every engine call: metrics, logs, audit, rate limits. */
   observer?: CallObserver;
+  /**
+   * Longest one request may take to answer once read, in milliseconds: then the handler's
+   * `ctx.signal` fires and the client gets a JSON-RPC error (-32001). Default: no limit.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** The request-level `_meta` the 2026-07-28 revision requires, once validated. */
@@ -111,10 +116,15 @@ export class ModernCodec {
   readonly #listTtlMs: number;
   readonly #serverInfoMeta: JsonObject;
   readonly #observer: CallObserver | undefined;
+  readonly #requestTimeoutMs: number | undefined;
 
   constructor(server: Server, options: ModernCodecOptions = {}) {
     this.#server = server;
     this.#observer = options.observer;
+    const timeout = options.requestTimeoutMs;
+    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0))
+      throw new TypeError("requestTimeoutMs must be a positive whole number of milliseconds");
+    this.#requestTimeoutMs = timeout;
     this.#signer = new RequestStateSigner(options.stateSecret ?? randomBytes(32));
     this.#listTtlMs = options.listTtlMs ?? server.options.cacheTtlMs ?? 60_000;
     this.#serverInfoMeta = { [META.serverInfo]: server.info };
@@ -205,12 +215,13 @@ export class ModernCodec {
       request.id,
       meta.meta,
     );
+    const limits = { cancellation, timeoutMs: this.#requestTimeoutMs };
     try {
       const result = this.#observer
         ? await observeCall(this.#observer, this.#server.info.name, method, params, principal, () =>
-            dispatch(this.#server, method, params, ctx),
+            dispatch(this.#server, method, params, ctx, limits),
           )
-        : await dispatch(this.#server, method, params, ctx);
+        : await dispatch(this.#server, method, params, ctx, limits);
       return this.#complete(method, result, principal);
     } catch (error) {
       if (!(error instanceof InputRequiredSignal) || !round) throw error;

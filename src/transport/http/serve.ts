@@ -3,6 +3,11 @@ import type { AddressInfo } from "node:net";
 import type { AuthorizationServer } from "../../auth/server/authorization-server.js";
 import type { Server } from "../../engine/server.js";
 import { HttpError } from "../../errors.js";
+import {
+  applyListenerLimits,
+  type ListenerLimits,
+  listenerOptions,
+} from "../../host/limits/listener.js";
 import { createLegacySseEndpoint, type LegacySseEndpoint } from "../sse-2024/endpoint.js";
 import { createWebSocketEndpoint, type WebSocketEndpoint } from "../websocket/endpoint.js";
 import { refuseUpgrade } from "../websocket/refuse.js";
@@ -29,6 +34,12 @@ export interface ServeHttpOptions extends Omit<HttpEndpointOptions, "bindHost"> 
    * store's API keys.
    */
   authorizationServer?: AuthorizationServer;
+  /**
+   * Hard limits of the listener: how long a client may take to send headers (default 10 s)
+   * and a whole request (default 30 s), keep-alive (65 s), requests per connection, header
+   * size (Node's 16 KiB). See `ListenerLimits`.
+   */
+  limits?: ListenerLimits;
   /**
    * Also serve the 2024-11-05 HTTP+SSE transport, deprecated by the spec, for clients that
    * speak nothing newer: GET `ssePath` (default `/sse`), POST `messagesPath` (default
@@ -106,7 +117,7 @@ export async function serveHttp(
     "/.well-known/oauth-protected-resource",
     `/.well-known/oauth-protected-resource${path}`,
   ]);
-  const http = createNodeServer((req, res) => {
+  const http = createNodeServer(listenerOptions(options.limits), (req, res) => {
     const url = req.url ?? "/";
     const query = url.indexOf("?");
     const pathname = query < 0 ? url : url.slice(0, query);
@@ -144,7 +155,7 @@ export async function serveHttp(
       message: `No MCP endpoint at ${pathname}; use ${path}`,
     });
   });
-  http.keepAliveTimeout = 65_000;
+  applyListenerLimits(http, options.limits);
   if (websocket) {
     http.on("upgrade", (req, socket, head) => {
       const target = req.url ?? "/";
