@@ -1,0 +1,276 @@
+import { createServer as createHttpServer, type Server as NodeServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import type { ResourceServer } from "../auth/resource-server.js";
+import type { AuthorizationServer } from "../auth/server/authorization-server.js";
+import type { Server } from "../engine/server.js";
+import type { AuthStore } from "../store/types.js";
+import { createHostCheck, isLoopback } from "../transport/http/host-check.js";
+import type { BerthConfig } from "./config/define-config.js";
+import { resolvedAuth, validateConfig } from "./config/validate.js";
+import { createCors } from "./cors.js";
+import { healthRoutes } from "./health.js";
+import { closeConnections, InFlight, stopAccepting } from "./lifecycle.js";
+import { applyListenerLimits, listenerOptions } from "./limits/listener.js";
+import { mountResourceServer } from "./mount-auth.js";
+import { createMount, type Mount } from "./mounts.js";
+import type { HostPlugin } from "./plugin.js";
+import { enterHooks, mountHooks, pluginRoutes, requestHooks } from "./plugins.js";
+import { hopsOf, pluginsFromConfig } from "./plugins-from-config.js";
+import {
+  createAuthorizationServer,
+  loadServers,
+  needsStore,
+  openStore,
+  readTls,
+} from "./prepare.js";
+import { createRouter, type MetadataTarget, mountTargets, type Target } from "./router.js";
+import { handleUpgrades } from "./upgrade.js";
+
+/** Options of {@link startHost} beyond the config. */
+export interface StartHostOptions {
+  /** Where relative `module`, `tls` and `dataDir` paths start (default: the working directory). */
+  baseDir?: string;
+  /** Plugins to run after the ones the config asks for. */
+  plugins?: HostPlugin[];
+  /** Use this auth store instead of opening the one the config names; the host won't close it. */
+  store?: AuthStore;
+}
+
+/** One mounted server of a running host. */
+export interface HostMount {
+  readonly name: string;
+  readonly server: Server;
+  readonly path: string;
+  readonly aliases: readonly string[];
+  /** The MCP endpoint URL. */
+  readonly url: URL;
+}
+
+/** A running host. */
+export interface RunningHost {
+  /** The listener's base URL, such as `http://127.0.0.1:3000/`. */
+  readonly url: URL;
+  /** The `node:http` (or `node:https`) server. */
+  readonly http: NodeServer;
+  readonly mounts: readonly HostMount[];
+  /** The built-in authorization server, when a mount uses it. */
+  readonly authorizationServer: AuthorizationServer | undefined;
+  /** The auth store, when a mount needs one. */
+  readonly store: AuthStore | undefined;
+  readonly plugins: readonly HostPlugin[];
+  /** True once draining has begun. */
+  readonly draining: boolean;
+  /**
+   * Shut down gracefully: stop accepting connections, answer new requests with 503 and
+   * `Retry-After`, let requests in flight finish for up to `deadlineMs` (default
+   * `shutdown.drainSeconds`), end event streams with a retry hint, then close connections,
+   * plugins and the store. Calling it again returns the same promise.
+   */
+  drain(deadlineMs?: number): Promise<void>;
+  /** Stop now: {@link RunningHost.drain} with no time for requests in flight. */
+  close(): Promise<void>;
+}
+
+/** What SSE clients are told to wait before reconnecting, in milliseconds. */
+const RETRY_HINT_MS = 2_000;
+/** How long ended streams and last responses get to flush before connections are cut. */
+const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * Start a host: validate the config (nothing starts when it has problems), load the
+ * servers, open the store when a mount needs it, and serve every mount on one listener
+ * with its own authorization, plus health, metadata and the plugins' routes.
+ *
+ * @example
+ * const host = await startHost(defineConfig({
+ *   servers: { notes: { module: "./notes.js" }, admin: { module: "./admin.js", auth: { scopes: ["admin"] } } },
+ * }));
+ * process.once("SIGTERM", () => host.drain().then(() => process.exit(0)));
+ */
+export async function startHost(
+  input: BerthConfig,
+  options: StartHostOptions = {},
+): Promise<RunningHost> {
+  const config = validateConfig(input);
+  const baseDir = resolve(options.baseDir ?? process.cwd());
+  const servers = await loadServers(config, baseDir);
+  const tls = await readTls(config, baseDir);
+  const release: (() => unknown)[] = [];
+  const releaseAll = async () => {
+    for (const step of release.reverse()) await Promise.resolve(step()).catch(() => {});
+  };
+  try {
+    const configured = await pluginsFromConfig(config);
+    const plugins = [...configured.plugins, ...(options.plugins ?? [])];
+    release.push(() => Promise.allSettled(plugins.map((plugin) => plugin.close?.())));
+    let store = options.store;
+    if (!store && needsStore(config)) {
+      const opened = await openStore(config, baseDir);
+      release.push(() => opened.close());
+      store = opened;
+    }
+    const usesOAuth = Object.values(config.servers).some((m) => resolvedAuth(m.auth)?.oauth);
+    const oauth =
+      usesOAuth && store
+        ? createAuthorizationServer(config, servers, store, configured.authEvents)
+        : undefined;
+    if (oauth) release.push(() => oauth.close());
+
+    const listen = config.listen ?? {};
+    const host = listen.host ?? "127.0.0.1";
+    const limits = config.limits ?? {};
+    const serverOptions = listenerOptions(limits);
+    const http: NodeServer = tls
+      ? createHttpsServer({ ...serverOptions, ...tls })
+      : createHttpServer(serverOptions);
+    applyListenerLimits(http, limits);
+    await listenOn(http, listen.port ?? 3000, host);
+    release.push(() => closeConnections(http, CLOSE_GRACE_MS));
+
+    // Synchronous from here until the router is attached: no request can arrive unrouted.
+    const address = http.address() as AddressInfo;
+    const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    const boundOrigin = `${tls ? "https" : "http"}://${shown}:${address.port}`;
+    const publicOrigin = listen.publicUrl
+      ? new URL(listen.publicUrl).origin
+      : tls
+        ? boundOrigin
+        : undefined;
+    oauth?.useIssuer(publicOrigin ?? boundOrigin);
+    const hostOptions = {
+      ...(listen.allowedHosts ? { allowedHosts: listen.allowedHosts } : {}),
+      ...(listen.cors
+        ? { allowedOrigins: listen.cors.origins === "*" ? (false as const) : listen.cors.origins }
+        : {}),
+    };
+    const mounts: Mount[] = [];
+    const targets = new Map<string, Target>();
+    const metadata = new Map<string, MetadataTarget>();
+    for (const [name, mountConfig] of Object.entries(config.servers)) {
+      const server = servers.get(name) as Server;
+      const auth: ResourceServer | undefined = mountResourceServer(mountConfig, server, {
+        store,
+        oauth,
+      });
+      const mount = createMount(
+        name,
+        mountConfig,
+        server,
+        auth,
+        (info) => mountHooks(plugins, info),
+        {
+          ...hostOptions,
+          bindHost: host,
+          publicOrigin,
+          maxBodyBytes: limits.maxBodyBytes,
+        },
+      );
+      mounts.push(mount);
+      for (const [path, target] of mountTargets(mount)) targets.set(path, target);
+      for (const path of auth ? [mount.path, ...mount.aliases] : []) {
+        metadata.set(`/.well-known/oauth-protected-resource${path}`, { mount, path, auth: auth! });
+        if (resolvedAuth(mountConfig.auth)?.oauth)
+          oauth?.addResource(`${publicOrigin ?? boundOrigin}${path}`);
+      }
+    }
+    release.push(() => {
+      for (const mount of mounts) mount.close();
+    });
+    const reserved = (path: string): string | undefined => {
+      if (path === "/" || path === "/healthz" || path === "/readyz") return "the host";
+      if (path.startsWith("/.well-known/") || oauth?.handles(path))
+        return "the authorization server";
+      const target = targets.get(path);
+      return target ? `servers.${target.mount.name}` : undefined;
+    };
+    const inFlight = new InFlight();
+    const hops = hopsOf(listen.trustProxy);
+    const router = createRouter({
+      targets,
+      metadata,
+      mounts,
+      oauth,
+      health: healthRoutes({ draining: () => inFlight.draining, store, plugins }),
+      routes: pluginRoutes(plugins, reserved),
+      cors: listen.cors ? createCors(listen.cors.origins) : undefined,
+      hostCheck: createHostCheck(host, hostOptions),
+      oauthHostCheck: createHostCheck(host, { ...hostOptions, allowedOrigins: false }),
+      inFlight,
+      request: requestHooks(plugins),
+      enter: enterHooks(plugins),
+      publicOrigin,
+      originOf: (req) => {
+        if (publicOrigin) return publicOrigin;
+        const forwarded = hops > 0 ? String(req.headers["x-forwarded-proto"] ?? "") : "";
+        const scheme = /^https?$/.test(forwarded.split(",")[0]?.trim() ?? "")
+          ? (forwarded.split(",")[0] as string).trim()
+          : tls
+            ? "https"
+            : "http";
+        return `${scheme}://${req.headers.host ?? shown}`;
+      },
+    });
+    http.on("request", router);
+    handleUpgrades(http, mounts, () => inFlight.draining);
+
+    const drainMs = (config.shutdown?.drainSeconds ?? 25) * 1000;
+    let stopping: Promise<void> | undefined;
+    const drain = (deadlineMs = drainMs): Promise<void> => {
+      stopping ??= (async () => {
+        const finished = inFlight.drain(deadlineMs);
+        stopAccepting(http);
+        await finished;
+        inFlight.hintRetry(RETRY_HINT_MS);
+        // Ends streams and sessions, then closes connections, the server, store, plugins.
+        await releaseAll();
+      })();
+      return stopping;
+    };
+    const base = new URL(`${boundOrigin}/`);
+    return {
+      url: base,
+      http,
+      mounts: mounts.map((mount) => ({
+        name: mount.name,
+        server: mount.server,
+        path: mount.path,
+        aliases: mount.aliases,
+        url: new URL(mount.path, publicOrigin ?? base),
+      })),
+      authorizationServer: oauth,
+      store,
+      plugins,
+      get draining() {
+        return inFlight.draining;
+      },
+      drain,
+      close: () => drain(0),
+    };
+  } catch (error) {
+    await releaseAll();
+    throw error;
+  }
+}
+
+/** Listen, with errors people can act on. */
+function listenOn(http: NodeServer, port: number, host: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const refuse = (error: NodeJS.ErrnoException) => {
+      const where = `${isLoopback(host) || !host.includes(":") ? host : `[${host}]`}:${port}`;
+      const reason =
+        error.code === "EADDRINUSE"
+          ? "the address is in use (is another server running there?)"
+          : error.code === "EACCES"
+            ? "permission denied (ports below 1024 need privileges)"
+            : error.message;
+      reject(new Error(`Cannot listen on ${where}: ${reason}`, { cause: error }));
+    };
+    http.once("error", refuse);
+    http.listen(port, host, () => {
+      http.off("error", refuse);
+      resolvePromise();
+    });
+  });
+}

@@ -1,0 +1,106 @@
+import type { IncomingMessage, Server as NodeServer, ServerResponse } from "node:http";
+import { Server as NetServer } from "node:net";
+
+/**
+ * Requests in flight on a host, so that draining can wait for them. Long-lived streams
+ * (a 2025-era GET stream, a 2026-07-28 `subscriptions/listen`) are kept apart: they never
+ * finish by themselves, so draining ends them instead of waiting.
+ */
+export class InFlight {
+  readonly #requests = new Set<ServerResponse>();
+  readonly #streams = new Set<ServerResponse>();
+  #draining = false;
+  #onIdle: (() => void) | undefined;
+
+  /** True once draining has begun. */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** Requests being answered now, streams excluded. */
+  get size(): number {
+    return this.#requests.size;
+  }
+
+  /** Watch one request until its response closes. */
+  track(req: IncomingMessage, res: ServerResponse): void {
+    const set = isStream(req) ? this.#streams : this.#requests;
+    set.add(res);
+    if (this.#draining) closeAfter(res);
+    res.once("close", () => {
+      set.delete(res);
+      if (this.#requests.size === 0) this.#onIdle?.();
+    });
+  }
+
+  /**
+   * Stop reusing connections: responses not started yet will say `Connection: close`.
+   * Returns when no request is in flight, or after `deadlineMs` (then false).
+   */
+  drain(deadlineMs: number): Promise<boolean> {
+    this.#draining = true;
+    for (const res of this.#requests) closeAfter(res);
+    for (const res of this.#streams) closeAfter(res);
+    if (this.#requests.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#onIdle = undefined;
+        resolve(false);
+      }, deadlineMs);
+      this.#onIdle = () => {
+        clearTimeout(timer);
+        this.#onIdle = undefined;
+        resolve(true);
+      };
+    });
+  }
+
+  /**
+   * Tell every open event stream when to reconnect (the SSE `retry` field), before the
+   * streams are ended: clients come back after `ms`, to this replica's successor.
+   */
+  hintRetry(ms: number): void {
+    for (const res of [...this.#streams, ...this.#requests]) {
+      const type = res.getHeader("content-type");
+      if (res.headersSent && !res.writableEnded && String(type).startsWith("text/event-stream"))
+        res.write(`retry: ${ms}\n\n`);
+    }
+  }
+}
+
+/** Whether a request opens a stream that lasts until one side ends it. */
+function isStream(req: IncomingMessage): boolean {
+  return req.method === "GET" || req.headers["mcp-method"] === "subscriptions/listen";
+}
+
+function closeAfter(res: ServerResponse): void {
+  if (!res.headersSent) res.setHeader("connection", "close");
+}
+
+/**
+ * Stop accepting connections while keeping the open ones: a request that arrives on a
+ * kept-alive connection is then answered (503 while draining) rather than cut off.
+ * (`http.Server.close` would also drop idle connections at once.)
+ */
+export function stopAccepting(http: NodeServer): void {
+  if (http.listening) NetServer.prototype.close.call(http);
+}
+
+/**
+ * Close every connection: idle ones as soon as they are idle, busy ones after `graceMs`.
+ * Resolves when the listener has closed.
+ */
+export function closeConnections(http: NodeServer, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    // Streams just ended become idle once their last bytes are out: look again shortly.
+    const sweep = setInterval(() => http.closeIdleConnections(), 50);
+    const cut = setTimeout(() => http.closeAllConnections(), graceMs);
+    // `close` on a listener already stopped still drops idle connections and stops Node's
+    // timers; its "not running" error is expected here.
+    http.close(() => {
+      clearInterval(sweep);
+      clearTimeout(cut);
+      resolve();
+    });
+  });
+}
