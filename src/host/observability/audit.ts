@@ -1,6 +1,6 @@
 import type { AuthEvent } from "../../auth/server/authorization-server.js";
 
-/** Use of an API key (logged at most once a minute per key holder and address). */
+/** Use of an API key (logged at most once a minute per key, address and mount). */
 export interface ApiKeyEvent {
   type: "api-key";
   action: "used" | "created" | "revoked";

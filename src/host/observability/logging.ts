@@ -4,6 +4,7 @@ import { type DestinationStream, type Logger, type LoggerOptions, pino } from "p
 import { setBounded } from "../../auth/bounded-map.js";
 import type { Principal } from "../../engine/context.js";
 import type { CallObserver } from "../../engine/observer.js";
+import { clientAddress } from "../limits/address.js";
 import type { HostPlugin, MountInfo } from "../plugin.js";
 import {
   type ApiKeyEvent,
@@ -26,6 +27,11 @@ export interface LoggingOptions {
   destination?: NodeJS.WritableStream;
   /** The audit log of tool calls, sign-ins and tokens (default on, arguments redacted); `false` turns it off. */
   audit?: false | AuditOptions;
+  /**
+   * Behind a reverse proxy: take the caller's address from the last `X-Forwarded-For`
+   * entry instead of the socket's peer (default false).
+   */
+  trustProxy?: boolean;
 }
 
 /** The logging plugin, with its logger (for the host's own messages) and the audit log. */
@@ -37,7 +43,6 @@ export interface LoggingPlugin extends HostPlugin {
 
 /** What the request log learns about one HTTP request while it is answered. */
 interface RequestRecord {
-  readonly req: IncomingMessage;
   readonly id: string;
   principal: Principal | undefined;
   mcpMethod: string | undefined;
@@ -45,7 +50,7 @@ interface RequestRecord {
 }
 
 const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
-/** API key use is audited once per key holder, address and mount in this window. */
+/** API key use is audited once per key, address and mount in this window. */
 const KEY_USE_WINDOW_MS = 60_000;
 const KEY_USE_LIMIT = 10_000;
 
@@ -91,19 +96,26 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
     throw new Error(`Unknown audit arguments policy "${policy}": use redact, omit or full`);
   const redact = redactor(audit?.redactKeys ?? DEFAULT_REDACT_KEYS);
 
+  // The record of a request is found by the request in the hooks that get it (`request`
+  // and `enter`, in whichever order the host calls them, and `admit`), and through the
+  // async context in the observer, which does not.
+  const records = new WeakMap<IncomingMessage, RequestRecord>();
   const storage = new AsyncLocalStorage<RequestRecord>();
   const recordOf = (req: IncomingMessage): RequestRecord => {
-    const current = storage.getStore();
-    if (current?.req === req) return current;
-    return {
-      req,
-      id: requestIdOf(req),
-      principal: undefined,
-      mcpMethod: undefined,
-      mcpName: undefined,
-    };
+    let record = records.get(req);
+    if (!record) {
+      record = {
+        id: requestIdOf(req),
+        principal: undefined,
+        mcpMethod: undefined,
+        mcpName: undefined,
+      };
+      records.set(req, record);
+    }
+    return record;
   };
   const keyUses = new Map<string, number>();
+  const trustProxy = options.trustProxy === true;
 
   const writeAudit = (event: AuditEvent): void => {
     if (!auditLog) return;
@@ -113,14 +125,15 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
   };
 
   const noteKeyUse = (req: IncomingMessage, principal: Principal, mount: MountInfo): void => {
-    const address = req.socket.remoteAddress ?? "unknown";
-    const key = `${principal.subject ?? ""}\n${address}\n${mount.name}`;
+    const address = clientAddress(req, trustProxy);
+    const key = `${principal.keyId ?? principal.subject ?? ""}\n${address}\n${mount.name}`;
     const now = Date.now();
     const last = keyUses.get(key);
     if (last !== undefined && now - last < KEY_USE_WINDOW_MS) return;
     setBounded(keyUses, key, now, KEY_USE_LIMIT);
     const event: ApiKeyEvent = { type: "api-key", action: "used", address, mount: mount.name };
     if (principal.subject !== undefined) event.subject = principal.subject;
+    if (principal.keyId !== undefined) event.keyId = principal.keyId;
     writeAudit(event);
   };
 
@@ -146,6 +159,7 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
           mount: mount?.name,
           method: req.method,
           path: query < 0 ? url : url.slice(0, query),
+          address: clientAddress(req, trustProxy),
           status,
           durationMs: Math.round((performance.now() - started) * 100) / 100,
           subject: principal?.subject,
@@ -160,8 +174,8 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
     },
     admit(mount) {
       return (req, principal) => {
-        const record = storage.getStore();
-        if (record?.req === req) record.principal = principal;
+        const record = records.get(req);
+        if (record) record.principal = principal;
         if (auditLog && principal.via === "api-key") noteKeyUse(req, principal, mount);
         return undefined;
       };
@@ -189,6 +203,7 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
                 subject: principal.subject,
                 via: principal.via,
                 clientId: principal.clientId,
+                keyId: principal.keyId,
                 arguments: argumentsFor(policy, redact, call.params["arguments"]),
                 outcome,
                 durationMs: Math.round((performance.now() - started) * 100) / 100,

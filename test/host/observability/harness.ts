@@ -17,9 +17,9 @@ import type { Admission, HostPlugin, MountInfo } from "../../../src/host/plugin.
 import { modernMeta, readJsonRpc } from "../../support/http.js";
 
 /**
- * A minimal host for driving plugins the way a host does: every plugin's `enter` nested
- * around the request, `request` hooks called with the mount (and their finishers with the
- * status), `routes()` served, and one MCP endpoint at `/mcp` with the plugins' observers
+ * A minimal host for driving plugins the way a host does: `request` hooks called with the
+ * mount (and their finishers with the status), every plugin's `enter` nested around the
+ * routing, `routes()` served, and one MCP endpoint at `/mcp` with the plugins' observers
  * and admissions.
  */
 export interface Harness {
@@ -47,6 +47,11 @@ export interface HarnessOptions {
   authorizationServer?: AuthorizationServer;
   /** The mount's name (default `calc`). */
   mountName?: string;
+  /**
+   * Call the plugins' `request` hooks inside their `enter` hooks; by default they are
+   * called first, as the host does.
+   */
+  requestInsideEnter?: boolean;
 }
 
 function composeAdmissions(admissions: readonly Admission[]): Admission | undefined {
@@ -104,11 +109,14 @@ export async function startHarness(
   sessions = () => endpoint.sessionCount;
   const routes = Object.assign({}, ...plugins.map((plugin) => plugin.routes?.() ?? {}));
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const targetOf = (req: IncomingMessage) => {
     const url = req.url ?? "/";
     const query = url.indexOf("?");
     const pathname = query < 0 ? url : url.slice(0, query);
-    const target = pathname === "/mcp" ? mount : undefined;
+    return { pathname, target: pathname === "/mcp" ? mount : undefined };
+  };
+  const hook = (req: IncomingMessage, res: ServerResponse): void => {
+    const { target } = targetOf(req);
     const finishers: ((status: number) => void)[] = [];
     for (const plugin of plugins) {
       const finish = plugin.request?.(req, res, target);
@@ -125,6 +133,10 @@ export async function startHarness(
       res.once("finish", finish);
       res.once("close", finish);
     }
+  };
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const { pathname, target } = targetOf(req);
+    if (options.requestInsideEnter) hook(req, res);
     const route = routes[pathname];
     if (target) endpoint(req, res);
     else if (route) route(req, res);
@@ -143,7 +155,10 @@ export async function startHarness(
     else plugin.enter(req, () => enter(req, res, index + 1));
   };
 
-  const http = createNodeServer((req, res) => enter(req, res, 0));
+  const http = createNodeServer((req, res) => {
+    if (!options.requestInsideEnter) hook(req, res);
+    enter(req, res, 0);
+  });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const mcpUrl = `${origin}/mcp`;

@@ -55,12 +55,13 @@ afterEach(async () => {
 /** A harness with the logging plugin writing to a captured stream. */
 async function logged(
   options: Omit<LoggingOptions, "destination"> = {},
+  requestInsideEnter = false,
 ): Promise<{ harness: Harness; out: Captured }> {
   const out = capture();
   const harness = await startHarness(
     calculator(),
     [loggingPlugin({ ...options, destination: out.stream })],
-    { auth },
+    { auth, requestInsideEnter },
   );
   running.push(harness);
   return { harness, out };
@@ -88,6 +89,7 @@ describe("request log", () => {
       mount: "calc",
       method: "POST",
       path: "/mcp",
+      address: "127.0.0.1",
       status: 200,
       subject: "u-ann",
       via: "api-key",
@@ -117,24 +119,30 @@ describe("request log", () => {
     expect(requestLines(out).map((line) => line["requestId"])).toEqual(["lb-42.a", fresh]);
   });
 
-  it("names the MCP method and tool of a 2025-era request from the engine call", async () => {
-    const { harness, out } = await logged();
-    const session = await harness.initializeLegacy(withKey());
-    const response = await harness.post(
-      {
-        jsonrpc: "2.0",
-        id: 7,
-        method: "tools/call",
-        params: { name: "add", arguments: { a: 2, b: 2 } },
-      },
-      { ...withKey(), "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" },
-    );
-    expect(await response.text()).toContain('"4"');
-    await vi.waitFor(() => expect(requestLines(out)).toHaveLength(3));
-    const call = requestLines(out)[2]!;
-    expect(call).toMatchObject({ mcpMethod: "tools/call", mcpName: "add", via: "api-key" });
-    expect(call["requestId"]).toBe(response.headers.get("x-request-id"));
-  });
+  it.each([
+    ["before", false],
+    ["inside", true],
+  ])(
+    "names the MCP method and tool of a 2025-era request from the engine call (request hook %s enter)",
+    async (_order, inside) => {
+      const { harness, out } = await logged({}, inside);
+      const session = await harness.initializeLegacy(withKey());
+      const response = await harness.post(
+        {
+          jsonrpc: "2.0",
+          id: 7,
+          method: "tools/call",
+          params: { name: "add", arguments: { a: 2, b: 2 } },
+        },
+        { ...withKey(), "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" },
+      );
+      expect(await response.text()).toContain('"4"');
+      await vi.waitFor(() => expect(requestLines(out)).toHaveLength(3));
+      const call = requestLines(out)[2]!;
+      expect(call).toMatchObject({ mcpMethod: "tools/call", mcpName: "add", via: "api-key" });
+      expect(call["requestId"]).toBe(response.headers.get("x-request-id"));
+    },
+  );
 
   it("logs a refused request with its status and no caller", async () => {
     const { harness, out } = await logged();
@@ -251,14 +259,33 @@ describe("audit log of tool calls", () => {
 });
 
 describe("audit log of API key use", () => {
+  it("takes the caller's address from X-Forwarded-For only behind a trusted proxy", async () => {
+    const forwarded = { ...withKey(), "x-forwarded-for": "203.0.113.9" };
+    const direct = await logged();
+    await direct.harness.modern("tools/list", {}, forwarded);
+    const proxied = await logged({ trustProxy: true });
+    await proxied.harness.modern("tools/list", {}, forwarded);
+    await vi.waitFor(() => expect(requestLines(proxied.out)).toHaveLength(1));
+    await vi.waitFor(() => expect(requestLines(direct.out)).toHaveLength(1));
+    expect(requestLines(direct.out)[0]!["address"]).toBe("127.0.0.1");
+    expect(requestLines(proxied.out)[0]!["address"]).toBe("203.0.113.9");
+    const use = auditLines(proxied.out).find((line) => line["event"] === "api-key");
+    expect(use).toMatchObject({ address: "203.0.113.9", keyId: "k1" });
+  });
+
   it("records a key's use once per holder and address in a minute, not per request", async () => {
     const { harness, out } = await logged();
     for (let i = 0; i < 3; i++) await harness.modern("tools/list", {}, withKey());
     await vi.waitFor(() => expect(requestLines(out)).toHaveLength(3));
     const uses = auditLines(out).filter((line) => line["event"] === "api-key");
     expect(uses).toHaveLength(1);
-    expect(uses[0]).toMatchObject({ action: "used", subject: "u-ann", mount: "calc" });
-    expect(uses[0]!["address"]).toMatch(/127\.0\.0\.1/);
+    expect(uses[0]).toMatchObject({
+      action: "used",
+      subject: "u-ann",
+      keyId: "k1",
+      mount: "calc",
+      address: "127.0.0.1",
+    });
   });
 });
 
