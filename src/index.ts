@@ -32,6 +32,7 @@ export {
   type ResourceServerOptions,
 } from "./auth/resource-server.js";
 export {
+  type AuthEvent,
   AuthorizationServer,
   type AuthorizationServerLifetimes,
   type AuthorizationServerOptions,
@@ -96,6 +97,7 @@ export {
   type TokenBucket,
   takeToken,
 } from "./host/limits/token-bucket.js";
+export * from "./host/observability/index.js";
 export { LEGACY_VERSIONS, MODERN_VERSION, SUPPORTED_VERSIONS } from "./protocol/versions.js";
 export type { CallerOptions } from "./transport/caller.js";
 export {

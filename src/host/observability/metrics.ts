@@ -40,7 +40,7 @@ const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
  *
  * @example
  * const metrics = metricsPlugin({ token: process.env.METRICS_TOKEN });
- * await startHost({ ...config, plugins: [metrics] });
+ * await startHost(config, { plugins: [metrics] });
  * new Counter({ name: "my_jobs_total", help: "Jobs", registers: [metrics.registry] });
  */
 export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {

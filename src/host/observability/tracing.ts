@@ -105,7 +105,7 @@ function endCall(span: Span, outcome: CallOutcome, error: unknown): void {
  *
  * @example
  * // Register an SDK first (NodeSDK, or a NodeTracerProvider with an exporter), then:
- * await startHost({ ...config, plugins: [tracingPlugin()] });
+ * await startHost(config, { plugins: [tracingPlugin()] });
  */
 export function tracingPlugin(options: TracingOptions = {}): HostPlugin {
   const tracerName = options.tracerName ?? "berth";

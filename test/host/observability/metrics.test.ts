@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { createServer, generateApiKey, RateLimitedError, ResourceServer } from "berth";
 import { MemoryAuthStore } from "berth/store";
 import parse from "parse-prometheus-text-format";
@@ -194,6 +195,21 @@ describe("metrics after known traffic", () => {
     expect(sample(families, "berth_http_in_flight", { mount: "calc" })).toBe(0);
     // The scrape itself is in flight, on no mount.
     expect(sample(families, "berth_http_in_flight", { mount: "" })).toBe(1);
+  });
+
+  it("exports exactly the metrics the docs list, and every one the dashboard uses", async () => {
+    const exported = new Set(families.map((family) => family.name));
+    const berth = [...exported].filter((name) => name.startsWith("berth_")).sort();
+    const docs = await readFile(new URL("../../../docs/observability.md", import.meta.url), "utf8");
+    const documented = [...docs.matchAll(/^\| `(berth_\w+)`/gm)].map((match) => match[1]);
+    expect(documented.sort()).toEqual(berth);
+    const dashboard = JSON.parse(
+      await readFile(new URL("../../../docs/grafana-dashboard.json", import.meta.url), "utf8"),
+    );
+    const queried = JSON.stringify(dashboard.panels).match(/\b(berth|nodejs|process)_\w+/g)!;
+    const used = new Set(queried.map((name) => name.replace(/_(bucket|sum|count)$/, "")));
+    expect(used.size).toBeGreaterThan(8);
+    for (const name of used) expect(exported, name).toContain(name);
   });
 
   it("includes the process and event-loop metrics", () => {
