@@ -1,7 +1,6 @@
-import { AuthorizationServer, createServer, hashPassword } from "berth";
+import { AuthorizationServer, createServer, hashPassword, loggingPlugin } from "berth";
 import { MemoryAuthStore } from "berth/store";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { loggingPlugin } from "../../../src/host/observability/index.js";
 import {
   authorizeUrl,
   PASSWORD,

@@ -1,8 +1,13 @@
-import { createServer, generateApiKey, ResourceServer } from "berth";
+import {
+  createServer,
+  generateApiKey,
+  type LoggingOptions,
+  loggingPlugin,
+  ResourceServer,
+} from "berth";
 import { MemoryAuthStore } from "berth/store";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { type LoggingOptions, loggingPlugin } from "../../../src/host/observability/index.js";
 import { type Captured, capture } from "./capture.js";
 import { type Harness, startHarness } from "./harness.js";
 

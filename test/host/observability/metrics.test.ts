@@ -1,10 +1,15 @@
 import { readFile } from "node:fs/promises";
-import { createServer, generateApiKey, RateLimitedError, ResourceServer } from "berth";
+import {
+  createServer,
+  generateApiKey,
+  metricsPlugin,
+  RateLimitedError,
+  ResourceServer,
+} from "berth";
 import { MemoryAuthStore } from "berth/store";
 import parse from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { metricsPlugin } from "../../../src/host/observability/index.js";
 import type { HostPlugin } from "../../../src/host/plugin.js";
 import { type Harness, startHarness } from "./harness.js";
 

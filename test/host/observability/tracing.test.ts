@@ -6,10 +6,9 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import { ANONYMOUS, createServer } from "berth";
+import { ANONYMOUS, createServer, tracingPlugin } from "berth";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { tracingPlugin } from "../../../src/host/observability/index.js";
 import { AsyncLocalStorageContextManager } from "./context-manager.js";
 import { type Harness, startHarness } from "./harness.js";
 
