@@ -1,20 +1,31 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
+import { ConfigError } from "../host/config/config-error.js";
+import { CONFIG_FILE_NAMES, findConfigFile } from "../host/config/load.js";
 import { serveHttp } from "../transport/http/serve.js";
 import { serveStdio } from "../transport/stdio/stdio.js";
 import { processIo } from "./io.js";
 import { KEYS_USAGE, runKeys } from "./keys.js";
 import { loadServer } from "./load.js";
 import { openServeAuthorization } from "./serve-auth.js";
+import { serveConfig } from "./serve-config.js";
 import { STORE_USAGE } from "./store-options.js";
 import { runUsers, USERS_USAGE } from "./users.js";
 
 const USAGE = `Usage:
+  berth serve [--config <file>] [--port <n>] [--host <addr>] [--public-url <url>]
+              [--data-dir <dir>] [--store <url>]
   berth serve <module> [--port 3000] [--host 127.0.0.1] [--path /mcp] [--public-url <url>]
               [--auth [--data-dir <dir>] [--store <url>]] [--allow-unauthenticated]
   berth stdio <module>
 ${USERS_USAGE}
 ${KEYS_USAGE}
+
+'berth serve' without a module serves every server of a config file: --config <file>, else
+the first of ${CONFIG_FILE_NAMES.join(", ")} in this directory
+(docs/configuration.md). PORT, HOST, BERTH_PUBLIC_URL, BERTH_DATA_DIR and BERTH_STORE
+override the file, and the options above override those. SIGTERM or SIGINT drains: requests
+in flight finish (up to shutdown.drainSeconds, default 25), new ones get 503; then it exits 0.
 
 <module> exports a Berth server as default or as 'server' (or names one: module.js:myServer).
 PORT and HOST environment variables set the defaults of --port and --host.
@@ -34,6 +45,7 @@ const OPTIONS = {
   "public-url": { type: "string" },
   "data-dir": { type: "string" },
   store: { type: "string" },
+  config: { type: "string", short: "c" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -63,6 +75,25 @@ async function main(argv: string[]): Promise<void> {
   const [command, module] = positionals;
   if (command !== "serve" && command !== "stdio")
     fail(command ? `unknown command '${command}'` : "missing command");
+  if (command === "serve" && !module) {
+    const file = values.config ?? findConfigFile(process.cwd());
+    if (!file)
+      fail(
+        `'serve' needs a module, --config <file>, or a ${CONFIG_FILE_NAMES[0]} (or .js, .json, .yaml) here`,
+      );
+    for (const option of ["path", "auth", "allow-unauthenticated"] as const) {
+      if (values[option] !== undefined)
+        fail(`--${option} is for 'berth serve <module>'; with a config file, set it in the file`);
+    }
+    return serveConfig(file, {
+      port: values.port,
+      host: values.host,
+      publicUrl: values["public-url"],
+      dataDir: values["data-dir"],
+      store: values.store,
+    });
+  }
+  if (values.config !== undefined) fail("--config serves a config file: give it without a module");
   if (!module) fail(`'${command}' needs a module that exports a server`);
   const server = await loadServer(module);
 
@@ -110,6 +141,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: Error) => {
+  // A config's problems are listed one per line; nothing was started.
   process.stderr.write(`berth: ${error.message}\n`);
-  process.exit(1);
+  process.exit(error instanceof ConfigError ? 2 : 1);
 });

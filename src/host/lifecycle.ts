@@ -22,9 +22,9 @@ export class InFlight {
     return this.#requests.size;
   }
 
-  /** Watch one request until its response closes. */
-  track(req: IncomingMessage, res: ServerResponse): void {
-    const set = isStream(req) ? this.#streams : this.#requests;
+  /** Watch one request until its response closes; `stream` for one that opens a stream. */
+  track(res: ServerResponse, stream: boolean): void {
+    const set = stream ? this.#streams : this.#requests;
     set.add(res);
     if (this.#draining) closeAfter(res);
     res.once("close", () => {
@@ -60,16 +60,17 @@ export class InFlight {
    * streams are ended: clients come back after `ms`, to this replica's successor.
    */
   hintRetry(ms: number): void {
-    for (const res of [...this.#streams, ...this.#requests]) {
-      const type = res.getHeader("content-type");
-      if (res.headersSent && !res.writableEnded && String(type).startsWith("text/event-stream"))
+    for (const res of this.#streams)
+      if (res.headersSent && !res.writableEnded && res.statusCode === 200)
         res.write(`retry: ${ms}\n\n`);
-    }
   }
 }
 
-/** Whether a request opens a stream that lasts until one side ends it. */
-function isStream(req: IncomingMessage): boolean {
+/**
+ * Whether a request to an MCP endpoint opens a stream that lasts until one side ends it: a
+ * GET (the 2025-era stream, the 2024 HTTP+SSE stream) or a 2026-07-28 `subscriptions/listen`.
+ */
+export function opensStream(req: IncomingMessage): boolean {
   return req.method === "GET" || req.headers["mcp-method"] === "subscriptions/listen";
 }
 

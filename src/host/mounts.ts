@@ -78,6 +78,7 @@ export function createMount(
     ...(auth ? { auth } : {}),
     ...(observer ? { observer } : {}),
     ...(admit ? { admit } : {}),
+    ...(config.requestTimeoutMs ? { requestTimeoutMs: config.requestTimeoutMs } : {}),
   };
   const publicUrl = (at: string) =>
     settings.publicOrigin ? { publicUrl: `${settings.publicOrigin}${at}` } : {};

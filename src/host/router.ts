@@ -8,7 +8,7 @@ import { writeError, writeJson } from "../transport/http/respond.js";
 import type { LegacySseEndpoint } from "../transport/sse-2024/endpoint.js";
 import type { Cors } from "./cors.js";
 import type { HealthRoutes } from "./health.js";
-import type { InFlight } from "./lifecycle.js";
+import { type InFlight, opensStream } from "./lifecycle.js";
 import type { Mount } from "./mounts.js";
 import type { MountInfo, RouteHandler } from "./plugin.js";
 
@@ -94,7 +94,7 @@ export function createRouter(
       );
       return writeError(res, refusal, null, { connection: "close" });
     }
-    parts.inFlight.track(req, res);
+    parts.inFlight.track(res, target !== undefined && opensStream(req));
     if (target) {
       if (parts.cors?.(req, res)) return;
       if (target.kind === "mcp") target.endpoint(req, res);

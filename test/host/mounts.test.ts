@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defineConfig, type RunningHost, startHost } from "../../src/host/index.js";
 import { signInAndExchange } from "../auth/server/setup.js";
+import { json } from "../support/http.js";
 import { callTool, echoServer, resultText, seededStore } from "./support.js";
 
 const REDIRECT = "http://127.0.0.1:9/callback";
@@ -25,7 +26,10 @@ describe("a host with three servers and three authorization policies", () => {
       },
       servers: {
         open: { server: echoServer("open", "Open tools"), aliases: ["/public/mcp"] },
-        team: { server: echoServer("team"), auth: { apiKeys: true, oauth: true, scopes: ["team"] } },
+        team: {
+          server: echoServer("team"),
+          auth: { apiKeys: true, oauth: true, scopes: ["team"] },
+        },
         admin: { server: echoServer("admin"), path: "/admin/mcp", auth: { scopes: ["admin"] } },
       },
       logging: { level: "silent" },
@@ -39,13 +43,23 @@ describe("a host with three servers and three authorization policies", () => {
   it("answers tools/call at each server's own path", async () => {
     const open = await callTool(`${origin}/open/mcp`, "echo", { text: "hi" });
     expect([open.status, resultText(open.body)]).toEqual([200, "open: hi"]);
-    const team = await callTool(`${origin}/team/mcp`, "echo", { text: "hi" }, {
-      authorization: `Key ${keys.team}`,
-    });
+    const team = await callTool(
+      `${origin}/team/mcp`,
+      "echo",
+      { text: "hi" },
+      {
+        authorization: `Key ${keys.team}`,
+      },
+    );
     expect([team.status, resultText(team.body)]).toEqual([200, "team: hi"]);
-    const admin = await callTool(`${origin}/admin/mcp`, "echo", { text: "hi" }, {
-      authorization: `Bearer ${keys.admin}`,
-    });
+    const admin = await callTool(
+      `${origin}/admin/mcp`,
+      "echo",
+      { text: "hi" },
+      {
+        authorization: `Bearer ${keys.admin}`,
+      },
+    );
     expect([admin.status, resultText(admin.body)]).toEqual([200, "admin: hi"]);
   });
 
@@ -67,9 +81,14 @@ describe("a host with three servers and three authorization policies", () => {
   });
 
   it("refuses a key without the mount's scope with 403 insufficient_scope", async () => {
-    const answer = await callTool(`${origin}/admin/mcp`, "echo", { text: "x" }, {
-      authorization: `Key ${keys.team}`,
-    });
+    const answer = await callTool(
+      `${origin}/admin/mcp`,
+      "echo",
+      { text: "x" },
+      {
+        authorization: `Key ${keys.team}`,
+      },
+    );
     expect(answer.status).toBe(403);
     const challenge = answer.headers.get("www-authenticate") ?? "";
     expect(challenge).toContain('error="insufficient_scope"');
@@ -78,15 +97,13 @@ describe("a host with three servers and three authorization policies", () => {
   });
 
   it("publishes protected-resource metadata per mount", async () => {
-    const team = await (
-      await fetch(`${origin}/.well-known/oauth-protected-resource/team/mcp`)
-    ).json();
+    const team = await json(await fetch(`${origin}/.well-known/oauth-protected-resource/team/mcp`));
     expect(team.resource).toBe(`${origin}/team/mcp`);
     expect(team.authorization_servers).toEqual([origin]);
     expect(team.scopes_supported).toContain("team");
-    const admin = await (
-      await fetch(`${origin}/.well-known/oauth-protected-resource/admin/mcp`)
-    ).json();
+    const admin = await json(
+      await fetch(`${origin}/.well-known/oauth-protected-resource/admin/mcp`),
+    );
     expect(admin.resource).toBe(`${origin}/admin/mcp`);
     expect(admin.authorization_servers).toEqual([]);
     const open = await fetch(`${origin}/.well-known/oauth-protected-resource/open/mcp`);
@@ -108,7 +125,7 @@ describe("a host with three servers and three authorization policies", () => {
   });
 
   it("lists the servers at GET /", async () => {
-    const listing = await (await fetch(`${origin}/`)).json();
+    const listing = await json(await fetch(`${origin}/`));
     expect(listing.servers).toEqual([
       {
         name: "open",
@@ -147,6 +164,6 @@ describe("a host with three servers and three authorization policies", () => {
   it("answers other paths with 404 JSON", async () => {
     const response = await fetch(`${origin}/nothing/here`);
     expect(response.status).toBe(404);
-    expect((await response.json()).error).toBe("not_found");
+    expect((await json(response)).error).toBe("not_found");
   });
 });

@@ -98,7 +98,10 @@ export interface MountConfig {
   auth?: MountAuth;
   /** Older and other transports, off by default. */
   transports?: MountTransportsConfig;
-  /** Answer a request still running after this many milliseconds with a timeout error. */
+  /**
+   * Give every request this many milliseconds: past it the handler's `ctx.signal` aborts and
+   * the client gets a timeout error (default: no limit).
+   */
   requestTimeoutMs?: number;
 }
 

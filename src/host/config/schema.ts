@@ -150,7 +150,7 @@ const mount = z.strictObject({
       websocket: transportPath.optional(),
     })
     .optional(),
-  requestTimeoutMs: positive("a positive number of milliseconds").optional(),
+  requestTimeoutMs: int(1, Number.MAX_SAFE_INTEGER, "a whole number of milliseconds").optional(),
 });
 
 const authorization = z.strictObject({

@@ -1,0 +1,160 @@
+import { writeFileSync } from "node:fs";
+import { createServer as createNetServer } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, startHost, validateConfig } from "../../src/host/index.js";
+import { echoServer, tempDir } from "./support.js";
+
+/** A port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** Whether something listens on `port`. */
+async function listening(port: number): Promise<boolean> {
+  const probe = createNetServer();
+  const taken = await new Promise<boolean>((resolve) => {
+    probe.once("error", () => resolve(true));
+    probe.listen(port, "127.0.0.1", () => resolve(false));
+  });
+  if (!taken) await new Promise((resolve) => probe.close(resolve));
+  return taken;
+}
+
+/** The problem lines of the ConfigError `run` throws. */
+async function problemsOf(run: () => unknown): Promise<readonly string[]> {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("an invalid config", () => {
+  const dir = tempDir();
+  const marker = join(dir.path, "imported.txt");
+  let port: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    // A server module that leaves a trace when it is loaded.
+    writeFileSync(
+      join(dir.path, "traced.mjs"),
+      `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(marker)}, "x");\nexport default {};\n`,
+    );
+    writeFileSync(join(dir.path, "empty.mjs"), "export const notAServer = 1;\n");
+  });
+
+  afterAll(() => dir.remove());
+
+  const base = () => ({
+    listen: { port },
+    servers: { traced: { module: "./traced.mjs" }, files: { server: echoServer("files") } },
+    logging: { level: "silent" as const },
+  });
+
+  it("names a field of the wrong type, with what was expected and found", async () => {
+    const problems = await problemsOf(() =>
+      startHost(
+        { ...base(), listen: { port: "eighty" as unknown as number } },
+        { baseDir: dir.path },
+      ),
+    );
+    expect(problems).toEqual(['listen.port: expected a port number, got "eighty"']);
+  });
+
+  it("names an unknown key and the key it resembles", async () => {
+    const problems = await problemsOf(() =>
+      startHost({ ...base(), listen: { port, prot: 1 } } as never, { baseDir: dir.path }),
+    );
+    expect(problems).toEqual(['listen.prot: unknown key (did you mean "port"?)']);
+  });
+
+  it("names a bad path and every other problem at once", async () => {
+    const problems = await problemsOf(() =>
+      startHost(
+        {
+          ...base(),
+          servers: {
+            files: { server: echoServer("files"), path: "files/mcp", auth: { scope: ["x"] } },
+            other: { module: "./other.js", aliases: ["/ok/mcp", "/oauth/x"] },
+          },
+        } as never,
+        { baseDir: dir.path },
+      ),
+    );
+    expect(problems).toEqual([
+      'servers.files.path: must start with "/" (got "files/mcp")',
+      'servers.files.auth.scope: unknown key (did you mean "scopes"?)',
+      'servers.other.aliases[1]: is reserved (the authorization server uses /oauth/) (got "/oauth/x")',
+    ]);
+  });
+
+  it("names a mount whose module cannot be loaded", async () => {
+    const problems = await problemsOf(() =>
+      startHost(
+        {
+          ...base(),
+          servers: { gone: { module: "./missing.js" }, empty: { module: "./empty.mjs" } },
+        },
+        { baseDir: dir.path },
+      ),
+    );
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^servers\.empty\.module: .*empty\.mjs exports no Berth server/);
+    expect(problems[1]).toMatch(/^servers\.gone\.module: cannot load .*missing\.js/);
+  });
+
+  it("names an unset environment variable and the field that uses it", async () => {
+    const file = join(dir.path, "env.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        listen: { port, publicUrl: "${BERTH_TEST_UNSET_URL}" },
+        servers: { files: { module: "./traced.mjs", path: "${BERTH_TEST_PATH:-/files/mcp}" } },
+      }),
+    );
+    const problems = await problemsOf(() => loadConfig(file, { env: {} }));
+    expect(problems).toEqual([
+      "listen.publicUrl: environment variable BERTH_TEST_UNSET_URL is not set " +
+        "(set it, or write ${BERTH_TEST_UNSET_URL:-default} for a default)",
+    ]);
+  });
+
+  it("refuses an unauthenticated mount on a public interface unless told", () => {
+    const config = {
+      servers: { files: { server: echoServer("files") } },
+      listen: { host: "0.0.0.0" },
+    };
+    expect(() => validateConfig(config)).toThrow(
+      /servers\.files\.auth: "none" on a non-loopback bind/,
+    );
+    expect(() =>
+      validateConfig({ ...config, listen: { host: "0.0.0.0", allowUnauthenticatedRemote: true } }),
+    ).not.toThrow();
+  });
+
+  it("refuses two mounts on one path", () => {
+    expect(() =>
+      validateConfig({
+        servers: {
+          a: { server: echoServer("a"), path: "/x/mcp" },
+          b: { server: echoServer("b"), aliases: ["/x/mcp"] },
+        },
+      }),
+    ).toThrow('servers.b.aliases[0]: "/x/mcp" is already used by servers.a.path');
+  });
+
+  it("starts nothing: no listener, no server module loaded", async () => {
+    await problemsOf(() => startHost({ ...base(), listen: { port: -1 } }, { baseDir: dir.path }));
+    expect(await listening(port)).toBe(false);
+    const { existsSync } = await import("node:fs");
+    expect(existsSync(marker)).toBe(false);
+  });
+});
