@@ -77,6 +77,7 @@ export {
 export type * from "./engine/types.js";
 export { UriTemplate } from "./engine/uri-template.js";
 export * from "./errors.js";
+export * from "./host/index.js";
 export {
   applyListenerLimits,
   LISTENER_LIMIT_DEFAULTS,

@@ -21,10 +21,10 @@ const USAGE = `Usage:
 ${USERS_USAGE}
 ${KEYS_USAGE}
 
-'berth serve' without a module serves every server of a config file: --config <file>, else
-the first of ${CONFIG_FILE_NAMES.join(", ")} in this directory
-(docs/configuration.md). PORT, HOST, BERTH_PUBLIC_URL, BERTH_DATA_DIR and BERTH_STORE
-override the file, and the options above override those. SIGTERM or SIGINT drains: requests
+'berth serve' without a module serves every server of a config file (docs/configuration.md):
+--config <file>, else the first berth.config.{ts,mts,js,mjs,json,yaml,yml} in this directory.
+PORT, HOST, BERTH_PUBLIC_URL, BERTH_DATA_DIR and BERTH_STORE (or BERTH_STORE_URL) override
+the file, and the options above override those. SIGTERM or SIGINT drains: requests
 in flight finish (up to shutdown.drainSeconds, default 25), new ones get 503; then it exits 0.
 
 <module> exports a Berth server as default or as 'server' (or names one: module.js:myServer).

@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { createServer as createNetServer } from "node:net";
 import { join } from "node:path";
+import { ConfigError, loadConfig, startHost, validateConfig } from "berth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, startHost, validateConfig } from "../../src/host/index.js";
 import { echoServer, tempDir } from "./support.js";
 
 /** A port nothing listens on right now. */
@@ -125,6 +125,13 @@ describe("an invalid config", () => {
       "listen.publicUrl: environment variable BERTH_TEST_UNSET_URL is not set " +
         "(set it, or write ${BERTH_TEST_UNSET_URL:-default} for a default)",
     ]);
+  });
+
+  it("says which environment variable gave a bad value", async () => {
+    const file = join(dir.path, "port.json");
+    writeFileSync(file, JSON.stringify({ servers: { files: { module: "./traced.mjs" } } }));
+    const problems = await problemsOf(() => loadConfig(file, { env: { PORT: "eighty" } }));
+    expect(problems).toEqual(['listen.port (from PORT): expected a port number, got "eighty"']);
   });
 
   it("refuses an unauthenticated mount on a public interface unless told", () => {

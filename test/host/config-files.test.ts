@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { findConfigFile, loadConfig, type RunningHost, startHost } from "berth";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { findConfigFile, loadConfig, type RunningHost, startHost } from "../../src/host/index.js";
 import { callTool, resultText, tempDir } from "./support.js";
 
 const SRC = resolve("src");

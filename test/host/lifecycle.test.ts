@@ -1,8 +1,7 @@
 import { Agent, request as httpRequest, type IncomingMessage } from "node:http";
-import { createServer } from "berth";
+import { createServer, type HostPlugin, type RunningHost, startHost } from "berth";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type HostPlugin, type RunningHost, startHost } from "../../src/host/index.js";
 import { modernMeta } from "../support/http.js";
 import { echoServer, seededStore } from "./support.js";
 

@@ -2,9 +2,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
+import { type RunningHost, startHost } from "berth";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { type RunningHost, startHost } from "../../src/host/index.js";
 import { json, modernMeta } from "../support/http.js";
 import { callTool, echoServer, resultText, seededStore, tempDir } from "./support.js";
 

@@ -1,5 +1,5 @@
+import { defineConfig, type RunningHost, startHost } from "berth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defineConfig, type RunningHost, startHost } from "../../src/host/index.js";
 import { signInAndExchange } from "../auth/server/setup.js";
 import { json } from "../support/http.js";
 import { callTool, echoServer, resultText, seededStore } from "./support.js";

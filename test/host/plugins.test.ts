@@ -1,12 +1,12 @@
-import { RateLimitedError } from "berth";
-import { afterEach, describe, expect, it } from "vitest";
 import {
   type Admission,
   composeAdmissions,
   type HostPlugin,
+  RateLimitedError,
   type RunningHost,
   startHost,
-} from "../../src/host/index.js";
+} from "berth";
+import { afterEach, describe, expect, it } from "vitest";
 import { callTool, echoServer } from "./support.js";
 
 const req = {} as Parameters<Admission>[0];

@@ -49,28 +49,37 @@ export const ENV_OVERRIDES = {
   BERTH_PUBLIC_URL: "listen.publicUrl",
   BERTH_DATA_DIR: "dataDir",
   BERTH_STORE: "store",
+  /** The name `berth users` and `berth keys` read; `BERTH_STORE` wins when both are set. */
+  BERTH_STORE_URL: "store",
 } as const;
 
 /**
- * Apply `PORT`, `HOST`, `BERTH_PUBLIC_URL`, `BERTH_DATA_DIR` and `BERTH_STORE` over a raw
+ * Apply `PORT`, `HOST`, `BERTH_PUBLIC_URL`, `BERTH_DATA_DIR` and `BERTH_STORE` (or
+ * `BERTH_STORE_URL`, as `berth users` reads it) over a raw
  * config (before validation, so a bad value is reported like any other). Empty variables
- * are ignored. Returns a copy.
+ * are ignored. Returns a copy, and which variable set which field.
  */
-export function applyEnvOverrides(config: unknown, env: NodeJS.ProcessEnv): unknown {
-  if (!isPlainObject(config)) return config;
+export function applyEnvOverrides(
+  config: unknown,
+  env: NodeJS.ProcessEnv,
+): { value: unknown; setBy: Map<string, string> } {
+  const setBy = new Map<string, string>();
+  if (!isPlainObject(config)) return { value: config, setBy };
   const out: Record<string, unknown> = { ...config };
   const listen: Record<string, unknown> = isPlainObject(out["listen"]) ? { ...out["listen"] } : {};
   let listenChanged = false;
   for (const [name, field] of Object.entries(ENV_OVERRIDES)) {
     const value = env[name];
     if (value === undefined || value === "") continue;
+    if (name === "BERTH_STORE_URL" && env["BERTH_STORE"]) continue;
+    setBy.set(field, name);
     if (field.startsWith("listen.")) {
       listen[field.slice("listen.".length)] = value;
       listenChanged = true;
     } else out[field] = value;
   }
   if (listenChanged) out["listen"] = listen;
-  return out;
+  return { value: out, setBy };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

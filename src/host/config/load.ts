@@ -59,15 +59,21 @@ export async function loadConfig(
   let config: BerthConfig | undefined;
   let problems = substituted.problems;
   try {
-    config = validateConfig(overridden, name);
+    config = validateConfig(overridden.value, name);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // A field whose variable is unset is already reported; its placeholder is no news.
-    const unset = new Set(problems.map((line) => line.slice(0, line.indexOf(": "))));
-    problems = [
-      ...problems,
-      ...error.problems.filter((line) => !unset.has(line.slice(0, line.indexOf(": ")))),
-    ];
+    const fieldOf = (line: string) => line.slice(0, line.indexOf(": "));
+    const unset = new Set(problems.map(fieldOf));
+    for (const line of error.problems) {
+      const field = fieldOf(line);
+      if (unset.has(field)) continue;
+      const variable = overridden.setBy.get(field);
+      problems = [
+        ...problems,
+        variable ? line.replace(field, `${field} (from ${variable})`) : line,
+      ];
+    }
   }
   if (problems.length > 0 || !config) throw new ConfigError(name, problems);
   return { config, file: path, baseDir: dirname(path) };
