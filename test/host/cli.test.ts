@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { json } from "../support/http.js";
 import { callTool, resultText, tempDir } from "./support.js";
 
 const CLI = resolve("dist/src/cli/main.js");
@@ -86,5 +87,37 @@ export default server;
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     expect(stderr).toContain("SIGINT: draining (up to 25 s)");
+  });
+
+  it("serves the example host config", async () => {
+    const child = spawn(
+      process.execPath,
+      [CLI, "serve", "--config", "examples/host/berth.config.ts"],
+      {
+        env: { ...process.env, PORT: "0", BERTH_STORE: "memory:" },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    let stderr = "";
+    const origin = await new Promise<string>((done, fail) => {
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+        const match = / at (http:\/\/\S+)\/\n/.exec(stderr);
+        if (match) done(match[1]!);
+      });
+      child.once("exit", () => fail(new Error(stderr)));
+    });
+    const listing = await json(await fetch(`${origin}/`));
+    expect(listing.servers.map((server: any) => [server.name, server.auth])).toEqual([
+      ["notes", "none"],
+      ["team", "oauth+api-key"],
+      ["admin", "api-key"],
+    ]);
+    const note = await callTool(`${origin}/mcp`, "add_note", { text: "hello" });
+    expect(resultText(note.body)).toBe("Kept note 1.");
+    expect((await fetch(`${origin}/metrics`)).status).toBe(200);
+    const exited = new Promise((done) => child.once("exit", done));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
   });
 });
