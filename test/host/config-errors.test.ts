@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${ENV} placeholders are what these tests are about
 import { writeFileSync } from "node:fs";
 import { createServer as createNetServer } from "node:net";
 import { join } from "node:path";
@@ -145,6 +146,26 @@ describe("an invalid config", () => {
     expect(() =>
       validateConfig({ ...config, listen: { host: "0.0.0.0", allowUnauthenticatedRemote: true } }),
     ).not.toThrow();
+  });
+
+  it("asks for the public URL behind a proxy, and reports list items by position", async () => {
+    const problems = await problemsOf(() =>
+      validateConfig({
+        listen: { trustProxy: true },
+        servers: { files: { server: echoServer("files"), auth: { scopes: ["read", 7] } } },
+      } as never),
+    );
+    expect(problems).toEqual(["servers.files.auth.scopes[1]: expected a scope, got 7"]);
+    const proxied = await problemsOf(() =>
+      validateConfig({
+        listen: { trustProxy: true },
+        servers: { files: { server: echoServer("files"), auth: { scopes: ["read"] } } },
+      }),
+    );
+    expect(proxied).toEqual([
+      "listen.publicUrl: required behind a proxy (trustProxy) when a server has auth: " +
+        "challenges and metadata name the URLs clients use, got nothing",
+    ]);
   });
 
   it("refuses two mounts on one path", () => {

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${ENV} placeholders are what these tests are about
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { findConfigFile, loadConfig, type RunningHost, startHost } from "berth";

@@ -40,7 +40,10 @@ const bool = z.preprocess(
 const text = (what = "a non-empty string") =>
   z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
 
-const list = (what: string) => z.array(text(what), { error: `expected a list of ${what}s` });
+const list = (what: string) =>
+  z.array(text(`${/^[aeiou]/.test(what) ? "an" : "a"} ${what}`), {
+    error: `expected a list of ${what}s`,
+  });
 
 /** Paths the host answers itself; no mount may use them. */
 export function reservedPath(path: string): string | undefined {

@@ -101,6 +101,12 @@ function crossFieldProblems(config: BerthConfig): string[] {
       );
   }
   if (usesBuiltinOAuth(config)) problems.push(...issuerProblems(config, loopback));
+  const guarded = names.some((name) => resolvedAuth(config.servers[name]?.auth) !== undefined);
+  if (config.listen?.trustProxy && guarded && !config.listen.publicUrl)
+    problems.push(
+      "listen.publicUrl: required behind a proxy (trustProxy) when a server has auth: " +
+        "challenges and metadata name the URLs clients use, got nothing",
+    );
   config.rateLimits?.rules.forEach((rule, i) => {
     const at = `rateLimits.rules[${i}]`;
     rule.servers?.forEach((name, j) => {
@@ -121,11 +127,6 @@ function issuerProblems(config: BerthConfig, loopback: boolean): string[] {
       return [
         "listen.publicUrl: required when the built-in authorization server runs on a " +
           "non-loopback bind (its issuer and resources are the URLs clients use), got nothing",
-      ];
-    if (config.listen?.trustProxy)
-      return [
-        "listen.publicUrl: required behind a proxy (trustProxy) when the built-in " +
-          "authorization server runs, got nothing",
       ];
     return [];
   }
