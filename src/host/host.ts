@@ -1,8 +1,11 @@
-import { createServer as createHttpServer, type Server as NodeServer } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server as NodeServer,
+} from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
-import type { ResourceServer } from "../auth/resource-server.js";
 import type { AuthorizationServer } from "../auth/server/authorization-server.js";
 import type { Server } from "../engine/server.js";
 import type { AuthStore } from "../store/types.js";
@@ -13,10 +16,9 @@ import { createCors } from "./cors.js";
 import { healthRoutes } from "./health.js";
 import { closeConnections, InFlight, stopAccepting } from "./lifecycle.js";
 import { applyListenerLimits, listenerOptions } from "./limits/listener.js";
-import { mountResourceServer } from "./mount-auth.js";
-import { createMount, type Mount } from "./mounts.js";
+import { createMounts } from "./mounts.js";
 import type { HostPlugin } from "./plugin.js";
-import { enterHooks, mountHooks, pluginRoutes, requestHooks } from "./plugins.js";
+import { enterHooks, pluginRoutes, requestHooks } from "./plugins.js";
 import { hopsOf, pluginsFromConfig } from "./plugins-from-config.js";
 import {
   createAuthorizationServer,
@@ -25,7 +27,7 @@ import {
   openStore,
   readTls,
 } from "./prepare.js";
-import { createRouter, type MetadataTarget, mountTargets, type Target } from "./router.js";
+import { createRouter } from "./router.js";
 import { handleUpgrades } from "./upgrade.js";
 
 /** Options of {@link startHost} beyond the config. */
@@ -145,36 +147,13 @@ export async function startHost(
         ? { allowedOrigins: listen.cors.origins === "*" ? (false as const) : listen.cors.origins }
         : {}),
     };
-    const mounts: Mount[] = [];
-    const targets = new Map<string, Target>();
-    const metadata = new Map<string, MetadataTarget>();
-    for (const [name, mountConfig] of Object.entries(config.servers)) {
-      const server = servers.get(name) as Server;
-      const auth: ResourceServer | undefined = mountResourceServer(mountConfig, server, {
-        store,
-        oauth,
-      });
-      const mount = createMount(
-        name,
-        mountConfig,
-        server,
-        auth,
-        (info) => mountHooks(plugins, info),
-        {
-          ...hostOptions,
-          bindHost: host,
-          publicOrigin,
-          maxBodyBytes: limits.maxBodyBytes,
-        },
-      );
-      mounts.push(mount);
-      for (const [path, target] of mountTargets(mount)) targets.set(path, target);
-      for (const path of auth ? [mount.path, ...mount.aliases] : []) {
-        metadata.set(`/.well-known/oauth-protected-resource${path}`, { mount, path, auth: auth! });
-        if (resolvedAuth(mountConfig.auth)?.oauth)
-          oauth?.addResource(`${publicOrigin ?? boundOrigin}${path}`);
-      }
-    }
+    const { mounts, targets, metadata } = createMounts(config, servers, {
+      plugins,
+      store,
+      oauth,
+      settings: { ...hostOptions, bindHost: host, publicOrigin, maxBodyBytes: limits.maxBodyBytes },
+      resourceOrigin: publicOrigin ?? boundOrigin,
+    });
     release.push(() => {
       for (const mount of mounts) mount.close();
     });
@@ -186,7 +165,6 @@ export async function startHost(
       return target ? `servers.${target.mount.name}` : undefined;
     };
     const inFlight = new InFlight();
-    const hops = hopsOf(listen.trustProxy);
     const router = createRouter({
       targets,
       metadata,
@@ -201,16 +179,7 @@ export async function startHost(
       request: requestHooks(plugins),
       enter: enterHooks(plugins),
       publicOrigin,
-      originOf: (req) => {
-        if (publicOrigin) return publicOrigin;
-        const forwarded = hops > 0 ? String(req.headers["x-forwarded-proto"] ?? "") : "";
-        const scheme = /^https?$/.test(forwarded.split(",")[0]?.trim() ?? "")
-          ? (forwarded.split(",")[0] as string).trim()
-          : tls
-            ? "https"
-            : "http";
-        return `${scheme}://${req.headers.host ?? shown}`;
-      },
+      originOf: requestOrigin(publicOrigin, hopsOf(listen.trustProxy) > 0, tls ? "https" : "http"),
     });
     http.on("request", router);
     handleUpgrades(http, mounts, () => inFlight.draining);
@@ -252,6 +221,27 @@ export async function startHost(
     await releaseAll();
     throw error;
   }
+}
+
+/**
+ * How the origin of `GET /` URLs is found: the public URL when configured, else the
+ * request's Host with the listener's scheme, or the forwarded one behind a trusted proxy.
+ */
+function requestOrigin(
+  publicOrigin: string | undefined,
+  trustProxy: boolean,
+  scheme: "http" | "https",
+): (req: IncomingMessage) => string {
+  if (publicOrigin) return () => publicOrigin;
+  return (req) => {
+    const forwarded = trustProxy
+      ? String(req.headers["x-forwarded-proto"] ?? "")
+          .split(",")[0]
+          ?.trim()
+      : undefined;
+    const used = forwarded === "http" || forwarded === "https" ? forwarded : scheme;
+    return `${used}://${req.headers.host ?? "localhost"}`;
+  };
 }
 
 /** Listen, with errors people can act on. */

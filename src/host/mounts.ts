@@ -1,5 +1,7 @@
 import type { ResourceServer } from "../auth/resource-server.js";
+import type { AuthorizationServer } from "../auth/server/authorization-server.js";
 import type { Server } from "../engine/server.js";
+import type { AuthStore } from "../store/types.js";
 import { createHttpEndpoint, type HttpEndpoint } from "../transport/http/handler.js";
 import type { HostCheckOptions } from "../transport/http/host-check.js";
 import { createLegacySseEndpoint, type LegacySseEndpoint } from "../transport/sse-2024/endpoint.js";
@@ -7,11 +9,12 @@ import {
   createWebSocketEndpoint,
   type WebSocketEndpoint,
 } from "../transport/websocket/endpoint.js";
-import type { MountConfig } from "./config/define-config.js";
+import type { BerthConfig, MountConfig } from "./config/define-config.js";
 import { mountPath, resolvedAuth, transportPaths } from "./config/validate.js";
-import { authLabel } from "./mount-auth.js";
-import type { MountInfo } from "./plugin.js";
-import type { MountHooks } from "./plugins.js";
+import { authLabel, mountResourceServer } from "./mount-auth.js";
+import type { HostPlugin, MountInfo } from "./plugin.js";
+import { type MountHooks, mountHooks } from "./plugins.js";
+import type { MetadataTarget, Target } from "./router.js";
 
 /** A server mounted on the host, with every endpoint serving it. */
 export interface Mount {
@@ -141,4 +144,58 @@ export function createMount(
       websocket?.endpoint.close();
     },
   };
+}
+
+/** The routing table's entries of one mount: each path (also with a trailing slash). */
+export function mountTargets(mount: Mount): [string, Target][] {
+  const entries: [string, Target][] = [];
+  for (const [path, endpoint] of mount.endpoints) {
+    const target: Target = { kind: "mcp", mount, endpoint };
+    entries.push([path, target], [`${path}/`, target]);
+  }
+  for (const path of mount.sse2024?.paths ?? []) {
+    if (mount.sse2024)
+      entries.push([path, { kind: "sse-2024", mount, endpoint: mount.sse2024.endpoint }]);
+  }
+  return entries;
+}
+
+/** What {@link createMounts} builds every mount with. */
+export interface MountSources {
+  plugins: readonly HostPlugin[];
+  store: AuthStore | undefined;
+  oauth: AuthorizationServer | undefined;
+  settings: MountSettings;
+  /** The origin of the OAuth resources registered with the built-in authorization server. */
+  resourceOrigin: string;
+}
+
+/**
+ * Every mount of a config, with the routing tables the listener needs: targets by path and
+ * protected-resource metadata by path. Mounts whose auth takes the built-in server's
+ * tokens are registered with it as resources, one per path.
+ */
+export function createMounts(
+  config: BerthConfig,
+  servers: ReadonlyMap<string, Server>,
+  sources: MountSources,
+): { mounts: Mount[]; targets: Map<string, Target>; metadata: Map<string, MetadataTarget> } {
+  const mounts: Mount[] = [];
+  const targets = new Map<string, Target>();
+  const metadata = new Map<string, MetadataTarget>();
+  for (const [name, mountConfig] of Object.entries(config.servers)) {
+    const server = servers.get(name) as Server;
+    const auth = mountResourceServer(mountConfig, server, sources);
+    const hooks = (info: MountInfo) => mountHooks(sources.plugins, info);
+    const mount = createMount(name, mountConfig, server, auth, hooks, sources.settings);
+    mounts.push(mount);
+    for (const [path, target] of mountTargets(mount)) targets.set(path, target);
+    if (!auth) continue;
+    for (const path of [mount.path, ...mount.aliases]) {
+      metadata.set(`/.well-known/oauth-protected-resource${path}`, { mount, path, auth });
+      if (resolvedAuth(mountConfig.auth)?.oauth)
+        sources.oauth?.addResource(`${sources.resourceOrigin}${path}`);
+    }
+  }
+  return { mounts, targets, metadata };
 }

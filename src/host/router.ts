@@ -54,20 +54,6 @@ export interface RouterParts {
 /** Seconds a client refused while draining should wait before retrying. */
 const DRAIN_RETRY_SECONDS = 1;
 
-/** Routing table plus the table's entries for one mount. */
-export function mountTargets(mount: Mount): [string, Target][] {
-  const entries: [string, Target][] = [];
-  for (const [path, endpoint] of mount.endpoints) {
-    const target: Target = { kind: "mcp", mount, endpoint };
-    entries.push([path, target], [`${path}/`, target]);
-  }
-  for (const path of mount.sse2024?.paths ?? []) {
-    if (mount.sse2024)
-      entries.push([path, { kind: "sse-2024", mount, endpoint: mount.sse2024.endpoint }]);
-  }
-  return entries;
-}
-
 /**
  * The host's request listener: plugins' request and enter hooks around the routing of
  * mounts, the authorization server, metadata, health, plugin routes and `GET /`.
