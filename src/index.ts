@@ -13,6 +13,11 @@
  * await serveHttp(server, { port: 3000 });
  */
 export {
+  createFetchHandler,
+  type FetchHandler,
+  type FetchHandlerOptions,
+} from "./adapters/fetch.js";
+export {
   API_KEY_PREFIX,
   generateApiKey,
   hashApiKey,
