@@ -1,36 +1,22 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { bearerChallenge } from "../auth/challenge.js";
-import { protectedResourceMetadataPath, type ResourceServer } from "../auth/resource-server.js";
+import type { ResourceServer } from "../auth/resource-server.js";
 import { Cancellation } from "../engine/cancellation.js";
 import { ANONYMOUS, type Principal } from "../engine/context.js";
 import type { Server } from "../engine/server.js";
 import type { JsonObject } from "../engine/types.js";
-import {
-  HttpError,
-  InsufficientScopeError,
-  InvalidRequestError,
-  JsonRpcCode,
-  UnauthorizedError,
-} from "../errors.js";
+import { InvalidRequestError } from "../errors.js";
 import { ModernCodec, type ModernCodecOptions } from "../protocol/2026-07-28/codec.js";
 import { listen, type Subscription } from "../protocol/2026-07-28/listen.js";
-import {
-  type ClientMessage,
-  idOf,
-  type JsonRpcRequest,
-  type JsonRpcResponse,
-  parseMessage,
-} from "../protocol/jsonrpc.js";
-import { isModernVersion, META, MODERN_VERSION } from "../protocol/versions.js";
+import { idOf, type JsonRpcRequest, parseMessage } from "../protocol/jsonrpc.js";
 import { assertJsonContentType, parseJson } from "../transport/http/body.js";
 import {
   createHostCheck,
   type HostCheckOptions,
   isLoopback,
 } from "../transport/http/host-check.js";
-import { STATUS_OF } from "../transport/http/modern.js";
 import { checkModernHeaders } from "../transport/http/modern-headers.js";
 import { readRequestBody } from "./web/body.js";
+import { challengeHeaders, finalResponse, isModern, legacyRefusal } from "./web/refusals.js";
 import { errorJsonResponse, jsonResponse, methodNotAllowed } from "./web/respond.js";
 import { SseStream } from "./web/sse-stream.js";
 
@@ -90,34 +76,6 @@ export function createFetchHandler(
   const resourceOf = (url: URL, path = url.pathname): string =>
     options.publicUrl ?? `${url.origin}${path}`;
 
-  /** `WWW-Authenticate` for authorization failures, pointing at the resource's metadata. */
-  function challenge(error: unknown, resource: string): Record<string, string> | undefined {
-    if (!auth) return undefined;
-    const target = new URL(resource);
-    const resourceMetadata = `${target.origin}${protectedResourceMetadataPath(target)}`;
-    if (error instanceof UnauthorizedError) {
-      const scope = auth.scopesSupported;
-      return {
-        "www-authenticate": bearerChallenge({
-          resourceMetadata,
-          ...(scope.length > 0 ? { scope } : {}),
-          ...(error.oauthError ? { error: error.oauthError, errorDescription: error.message } : {}),
-        }),
-      };
-    }
-    if (error instanceof InsufficientScopeError) {
-      return {
-        "www-authenticate": bearerChallenge({
-          resourceMetadata,
-          scope: error.requiredScopes,
-          error: "insufficient_scope",
-          errorDescription: error.message,
-        }),
-      };
-    }
-    return undefined;
-  }
-
   async function handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const headers = headersOf(request, url);
@@ -140,7 +98,7 @@ export function createFetchHandler(
       try {
         principal = await auth.authenticate(headers.authorization, resource);
       } catch (error) {
-        return errorJsonResponse(error, null, challenge(error, resource));
+        return errorJsonResponse(error, null, challengeHeaders(auth, error, resource));
       }
     }
     if (request.method !== "POST") return methodNotAllowed("POST");
@@ -164,28 +122,8 @@ export function createFetchHandler(
       const streams = (headers.accept ?? "").includes("text/event-stream");
       return await answer(message, principal, request.signal, streams, resource);
     } catch (error) {
-      return errorJsonResponse(error, idOf(raw), challenge(error, resource));
+      return errorJsonResponse(error, idOf(raw), challengeHeaders(auth, error, resource));
     }
-  }
-
-  /** The final response: status by error code; 429/503/403 refusals with their headers. */
-  function final(response: JsonRpcResponse, status: number, resource: string): Response {
-    const error = response.error;
-    if (!error) return jsonResponse(200, response);
-    if (error.code === JsonRpcCode.RateLimited || error.code === JsonRpcCode.Unavailable) {
-      const after = (error.data as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
-      return jsonResponse(
-        error.code === JsonRpcCode.RateLimited ? 429 : 503,
-        response,
-        typeof after === "number" ? { "retry-after": String(after) } : {},
-      );
-    }
-    const data = error.data as { error?: string; requiredScopes?: string[] } | undefined;
-    if (auth && data?.error === "insufficient_scope") {
-      const refusal = new InsufficientScopeError("this operation", data.requiredScopes ?? []);
-      return jsonResponse(403, response, challenge(refusal, resource));
-    }
-    return jsonResponse(STATUS_OF[error.code] ?? status, response);
   }
 
   /**
@@ -215,17 +153,22 @@ export function createFetchHandler(
         }
         stream.write(message);
       };
-      codec
-        .handle(request, principal, cancellation, streams ? send : undefined)
-        .then(({ response, status }) => {
+      codec.handle(request, principal, cancellation, streams ? send : undefined).then(
+        ({ response, status }) => {
           done = true;
           signal.removeEventListener("abort", disconnect);
-          if (!stream) resolve(final(response, status, resource));
+          if (!stream) resolve(finalResponse(response, status, auth, resource));
           else if (!cancellation.aborted) {
             stream.write(response as unknown as JsonObject);
             stream.close();
           }
-        }, reject);
+        },
+        (error: unknown) => {
+          // The codec answers every failure itself; even so, never leave a stream open.
+          if (stream) stream.close();
+          else reject(error);
+        },
+      );
     });
   }
 
@@ -263,27 +206,4 @@ function headersOf(request: Request, url: URL): IncomingHttpHeaders {
   for (const [name, value] of request.headers) headers[name] = value;
   headers.host ??= url.host;
   return headers;
-}
-
-function isModern(headers: IncomingHttpHeaders, incoming: ClientMessage): boolean {
-  const version = headers["mcp-protocol-version"];
-  if (typeof version === "string" && isModernVersion(version.trim())) return true;
-  if (incoming.kind === "response") return false;
-  const meta = incoming.message.params["_meta"];
-  return typeof meta === "object" && meta !== null && META.protocolVersion in meta;
-}
-
-/** The 400 for a 2025-era request: this handler speaks 2026-07-28 only. */
-function legacyRefusal(headers: IncomingHttpHeaders, incoming: ClientMessage): HttpError {
-  const params = incoming.kind === "response" ? {} : incoming.message.params;
-  const requested = headers["mcp-protocol-version"] ?? params["protocolVersion"] ?? null;
-  return new HttpError(
-    "ERR_UNSUPPORTED_PROTOCOL_VERSION",
-    400,
-    JsonRpcCode.UnsupportedProtocolVersion,
-    `This endpoint speaks MCP ${MODERN_VERSION} only (stateless, no initialize or sessions): ` +
-      `send MCP-Protocol-Version: ${MODERN_VERSION} and the request _meta. 2025-era clients ` +
-      "need Berth's node endpoint (serveHttp, createHttpEndpoint, or the Express or Fastify adapter).",
-    { data: { supported: [MODERN_VERSION], requested } },
-  );
 }
