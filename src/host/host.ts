@@ -65,8 +65,8 @@ export interface RunningHost {
   /** True once draining has begun. */
   readonly draining: boolean;
   /**
-   * Shut down gracefully: stop accepting connections, answer new requests with 503 and
-   * `Retry-After`, let requests in flight finish for up to `deadlineMs` (default
+   * Shut down gracefully: answer new requests with 503 and `Retry-After` (the listener
+   * stays open meanwhile, then stops accepting), let requests in flight finish for up to `deadlineMs` (default
    * `shutdown.drainSeconds`), end event streams with a retry hint, then close connections,
    * plugins and the store. Calling it again returns the same promise.
    */
@@ -188,9 +188,11 @@ export async function startHost(
     let stopping: Promise<void> | undefined;
     const drain = (deadlineMs = drainMs): Promise<void> => {
       stopping ??= (async () => {
-        const finished = inFlight.drain(deadlineMs);
+        // The listener stays open while requests finish: connections still arriving (a load
+        // balancer takes a moment to notice /readyz) get a 503 they can retry elsewhere,
+        // instead of a reset from a closed listener.
+        await inFlight.drain(deadlineMs);
         stopAccepting(http);
-        await finished;
         inFlight.hintRetry(RETRY_HINT_MS);
         // Ends streams and sessions, then closes connections, the server, store, plugins.
         await releaseAll();

@@ -182,11 +182,8 @@ server.tool("slow", { input }, async ({ id }) => {
     for (const result of byKind("ok")) expect(result).toMatchObject({ text: `done ${result.id}` });
     for (const result of byKind("unavailable"))
       expect(result).toMatchObject({ retryAfter: "1", code: -32030 });
-    // A connection error is acceptable only for a call the server never started.
-    for (const result of byKind("network")) {
-      expect(started.has(result.id), `call ${result.id} started, then was cut`).toBe(false);
-      expect(result).toMatchObject({ code: expect.stringMatching(/^(ECONNREFUSED|ECONNRESET)$/) });
-    }
+    // Every call reached the server before it stopped accepting: none was reset or refused.
+    expect(byKind("network")).toEqual([]);
     // Every call that started finished with its result.
     const finished = new Set(byKind("ok").map((result) => result.id));
     expect([...started].filter((id) => !finished.has(id))).toEqual([]);
