@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import { CancelledError } from "../errors.js";
 import type { Principal } from "./context.js";
 import { InputRequiredSignal } from "./input-required.js";
@@ -15,6 +16,11 @@ export interface CallStart {
   readonly principal: Principal;
   /** The request's params as sent (arguments included: redact before logging them). */
   readonly params: JsonObject;
+  /**
+   * The HTTP request that carried the call, when one did (the upgrade request of a
+   * WebSocket). Observers find their per-request state through it, with no async context.
+   */
+  readonly httpRequest: IncomingMessage | undefined;
 }
 
 /**
@@ -116,6 +122,7 @@ export async function observeCall(
   method: string,
   params: JsonObject,
   principal: Principal,
+  httpRequest: IncomingMessage | undefined,
   run: () => Promise<JsonObject>,
 ): Promise<JsonObject> {
   if (!observer) return run();
@@ -127,6 +134,7 @@ export async function observeCall(
     name: typeof value === "string" ? value : undefined,
     principal,
     params,
+    httpRequest,
   });
   const end = started instanceof Promise ? await started : started;
   let result: JsonObject;

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { IncomingMessage } from "node:http";
 import type { Principal } from "../../engine/context.js";
 import type { CallObserver } from "../../engine/observer.js";
@@ -66,11 +65,6 @@ export function rateLimitPlugin(options: RateLimitOptions): HostPlugin {
   const trustProxy = options.trustProxy ?? false;
   const perPrincipal = options.concurrency?.perPrincipal;
   const inFlight = perPrincipal === undefined ? undefined : new InFlightLimit(perPrincipal);
-  // Tool rules count anonymous callers by address, which calls don't carry: the request is
-  // kept in an async context for them. Requests with credentials don't need it.
-  const requests = rules.some((r) => r.rule.by === "tool")
-    ? new AsyncLocalStorage<IncomingMessage>()
-    : undefined;
   let failure: { error: unknown; at: number } | undefined;
 
   const rulesOf = (mount: MountInfo): MountRules => {
@@ -164,7 +158,8 @@ export function rateLimitPlugin(options: RateLimitOptions): HostPlugin {
         const name = call.name;
         const limited = tools.filter((rule) => !rule.tools || rule.tools.has(name));
         if (limited.length === 0) return undefined;
-        const who = callerOf(call.principal, requests?.getStore(), trustProxy);
+        // Anonymous callers are counted by the address of the request that carried the call.
+        const who = callerOf(call.principal, call.httpRequest, trustProxy);
         return takeAll(
           limited.map((rule) => ({
             rule,
@@ -197,12 +192,6 @@ export function rateLimitPlugin(options: RateLimitOptions): HostPlugin {
       await store.close?.();
     },
   };
-  if (requests) {
-    plugin.enter = (req, run) => {
-      if (req.headers.authorization) run();
-      else requests.run(req, run);
-    };
-  }
   return plugin;
 }
 

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { Cancellation } from "../../engine/cancellation.js";
 import { createContext, type Principal, type RequestChannel } from "../../engine/context.js";
 import { dispatch, ENGINE_METHODS, requireString } from "../../engine/dispatch.js";
@@ -98,7 +99,8 @@ export class LegacyCodec {
   /**
    * Answer one request in a session. `send` carries messages tied to the request
    * (progress, logs, server-to-client requests). Returns `undefined` when the request was
-   * cancelled: cancelled requests get no response.
+   * cancelled: cancelled requests get no response. `httpRequest`: the HTTP request that
+   * carried it, for observers.
    */
   async handle(
     session: LegacySession,
@@ -106,11 +108,19 @@ export class LegacyCodec {
     principal: Principal,
     cancellation: Cancellation,
     send: (message: JsonObject) => void,
+    httpRequest?: IncomingMessage,
   ): Promise<JsonRpcResponse | undefined> {
     session.lastSeen = Date.now();
     session.inFlight.set(request.id, cancellation);
     try {
-      const result = await this.#answer(session, request, principal, cancellation, send);
+      const result = await this.#answer(
+        session,
+        request,
+        principal,
+        cancellation,
+        send,
+        httpRequest,
+      );
       // A cancelled request gets no response, even when its handler returned normally.
       return cancellation.aborted ? undefined : resultResponse(request.id, result);
     } catch (error) {
@@ -148,6 +158,7 @@ export class LegacyCodec {
     principal: Principal,
     cancellation: Cancellation,
     send: (message: JsonObject) => void,
+    httpRequest: IncomingMessage | undefined,
   ): Promise<JsonObject> {
     const { method, params } = request;
     switch (method) {
@@ -196,8 +207,14 @@ export class LegacyCodec {
     const ctx = createContext(channel, principal, cancellation, request.id, meta);
     const limits = { cancellation, timeoutMs: this.#requestTimeoutMs };
     if (!this.#observer) return dispatch(this.#server, method, params, ctx, limits);
-    return observeCall(this.#observer, this.#server.info.name, method, params, principal, () =>
-      dispatch(this.#server, method, params, ctx, limits),
+    return observeCall(
+      this.#observer,
+      this.#server.info.name,
+      method,
+      params,
+      principal,
+      httpRequest,
+      () => dispatch(this.#server, method, params, ctx, limits),
     );
   }
 }

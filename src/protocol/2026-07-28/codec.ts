@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import type { Cancellation } from "../../engine/cancellation.js";
 import {
   createContext,
@@ -148,12 +149,14 @@ export class ModernCodec {
   /**
    * Answer one request (everything but `subscriptions/listen`, which the transport streams).
    * `send` carries request-scoped notifications; transports that cannot stream pass `undefined`.
+   * `httpRequest`: the HTTP request that carried it, for observers.
    */
   async handle(
     request: JsonRpcRequest,
     principal: Principal,
     cancellation: Cancellation,
     send: ((message: JsonObject) => void) | undefined,
+    httpRequest?: IncomingMessage,
   ): Promise<{ response: JsonRpcResponse; status: number }> {
     let meta: ModernMeta;
     try {
@@ -166,7 +169,7 @@ export class ModernCodec {
       return {
         response: resultResponse(
           request.id,
-          await this.#answer(request, meta, principal, cancellation, send),
+          await this.#answer(request, meta, principal, cancellation, send, httpRequest),
         ),
         status: 200,
       };
@@ -190,6 +193,7 @@ export class ModernCodec {
     principal: Principal,
     cancellation: Cancellation,
     send: ((message: JsonObject) => void) | undefined,
+    httpRequest: IncomingMessage | undefined,
   ): Promise<JsonObject> {
     const { method, params } = request;
     if (method === "server/discover") return this.discover();
@@ -218,8 +222,14 @@ export class ModernCodec {
     const limits = { cancellation, timeoutMs: this.#requestTimeoutMs };
     try {
       const result = this.#observer
-        ? await observeCall(this.#observer, this.#server.info.name, method, params, principal, () =>
-            dispatch(this.#server, method, params, ctx, limits),
+        ? await observeCall(
+            this.#observer,
+            this.#server.info.name,
+            method,
+            params,
+            principal,
+            httpRequest,
+            () => dispatch(this.#server, method, params, ctx, limits),
           )
         : await dispatch(this.#server, method, params, ctx, limits);
       return this.#complete(method, result, principal);

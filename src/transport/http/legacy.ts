@@ -150,8 +150,13 @@ export async function serveLegacy(
       onDisconnect: () => cancellation.abort(new Error("Client disconnected")),
     });
   }
-  const response = await codec.handle(session, request, principal, cancellation, (m) =>
-    reply.send(m),
+  const response = await codec.handle(
+    session,
+    request,
+    principal,
+    cancellation,
+    (m) => reply.send(m),
+    req,
   );
   const refusal = response && endpoint.refusal(response, req);
   if (refusal)

@@ -65,6 +65,7 @@ export async function serveModern(
     principal,
     cancellation,
     streams ? (message) => reply.send(message) : undefined,
+    req,
   );
   if (cancellation.aborted) return;
   const refusal = endpoint.refusal(response, req);

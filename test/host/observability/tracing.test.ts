@@ -59,7 +59,9 @@ describe("without an OpenTelemetry SDK", () => {
       expect(answer.body.result.content[0].text).toBe("3");
       const call = { server: "calculator", method: "tools/call", name: "add" };
       const observer = tracingPlugin().observer!(harness.mount)!;
-      expect(observer.start({ ...call, principal: ANONYMOUS, params: {} })).toBeUndefined();
+      expect(
+        observer.start({ ...call, principal: ANONYMOUS, params: {}, httpRequest: undefined }),
+      ).toBeUndefined();
       expect(getTracer).not.toHaveBeenCalled();
       expect(extract).not.toHaveBeenCalled();
       expect(seenByHandlers).toEqual([undefined]);
