@@ -1,6 +1,11 @@
-import type { Counter, Histogram } from "prom-client";
 import type { CallOutcome, CallStart } from "../../engine/observer.js";
 import { InvalidParamsError } from "../../errors.js";
+import type {
+  CounterChild,
+  CounterSeries,
+  HistogramChild,
+  HistogramSeries,
+} from "./fast-series.js";
 
 /** Methods counted per tool or prompt name; others (resources/read's URI) get "". */
 const NAMED = new Set(["tools/call", "prompts/get"]);
@@ -13,24 +18,28 @@ type CallLabels = "server" | "method" | "tool" | "outcome";
 type DurationLabels = "server" | "method";
 
 interface MethodSeries {
-  readonly duration: Histogram.Internal<DurationLabels>;
-  readonly byName: Map<string, Partial<Record<CallOutcome, Counter.Internal>>>;
+  readonly duration: HistogramChild<DurationLabels>;
+  readonly byName: Map<string, Partial<Record<CallOutcome, CounterChild<CallLabels>>>>;
 }
 
 /**
  * The `berth_calls_total` and `berth_call_duration_seconds` series of one server, with
- * their label children kept so a call costs map lookups, not label hashing. Names are
- * bounded: a tool that does not exist counts as "" (clients choose what they ask for),
- * and past `NAME_LIMIT` distinct names the rest count as `_other`.
+ * their label children kept so a call costs map lookups and arithmetic, not label hashing.
+ * Names are bounded: a tool that does not exist counts as "" (clients choose what they ask
+ * for), and past `NAME_LIMIT` distinct names the rest count as `_other`.
  */
 export class CallSeries {
-  readonly #calls: Counter<CallLabels>;
-  readonly #duration: Histogram<DurationLabels>;
+  readonly #calls: CounterSeries<CallLabels>;
+  readonly #duration: HistogramSeries<DurationLabels>;
   readonly #server: string;
   readonly #methods = new Map<string, MethodSeries>();
   #names = 0;
 
-  constructor(calls: Counter<CallLabels>, duration: Histogram<DurationLabels>, server: string) {
+  constructor(
+    calls: CounterSeries<CallLabels>,
+    duration: HistogramSeries<DurationLabels>,
+    server: string,
+  ) {
     this.#calls = calls;
     this.#duration = duration;
     this.#server = server;
@@ -40,7 +49,8 @@ export class CallSeries {
   record(call: CallStart, outcome: CallOutcome, error: unknown, seconds: number): void {
     let series = this.#methods.get(call.method);
     if (!series) {
-      series = { duration: this.#duration.labels(this.#server, call.method), byName: new Map() };
+      const duration = this.#duration.child({ server: this.#server, method: call.method });
+      series = { duration, byName: new Map() };
       this.#methods.set(call.method, series);
     }
     series.duration.observe(seconds);
@@ -54,7 +64,12 @@ export class CallSeries {
     }
     let counter = outcomes[outcome];
     if (!counter) {
-      counter = this.#calls.labels(this.#server, call.method, name, outcome);
+      counter = this.#calls.child({
+        server: this.#server,
+        method: call.method,
+        tool: name,
+        outcome,
+      });
       outcomes[outcome] = counter;
     }
     counter.inc();

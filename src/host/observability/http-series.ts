@@ -1,36 +1,46 @@
 import type { IncomingMessage } from "node:http";
-import type { Counter, Gauge, Histogram } from "prom-client";
 import type { MountInfo } from "../plugin.js";
+import {
+  type CounterChild,
+  type CounterSeries,
+  type GaugeChild,
+  type GaugeSeries,
+  type HistogramChild,
+  type HistogramSeries,
+  now,
+} from "./fast-series.js";
 
 /** The HTTP metrics a {@link HttpSeries} fills. */
 export interface HttpMetrics {
-  readonly requests: Counter<"mount" | "method" | "status">;
-  readonly duration: Histogram<"mount">;
-  readonly inFlight: Gauge<"mount">;
-  readonly authFailures: Counter<"mount" | "status">;
-  readonly rateLimited: Counter<"mount">;
+  readonly requests: CounterSeries<"mount" | "method" | "status">;
+  readonly duration: HistogramSeries<"mount">;
+  readonly inFlight: GaugeSeries<"mount">;
+  readonly authFailures: CounterSeries<"mount" | "status">;
+  readonly rateLimited: CounterSeries<"mount">;
 }
 
 /** The label children of one mount ("" for requests to no mount). */
 class MountSeries {
-  readonly duration: Histogram.Internal<"mount">;
-  readonly inFlight: Gauge.Internal<"mount">;
+  readonly inFlight: GaugeChild;
+  /** Made at the first finished request, as prom-client made its series. */
+  #duration: HistogramChild | undefined;
   /** By HTTP method, then status. */
-  readonly #requests = new Map<string, Map<number, Counter.Internal>>();
-  readonly #authFailures = new Map<number, Counter.Internal>();
-  #rateLimited: Counter.Internal | undefined;
+  readonly #requests = new Map<string, Map<number, CounterChild>>();
+  readonly #authFailures = new Map<number, CounterChild>();
+  #rateLimited: CounterChild | undefined;
   readonly #metrics: HttpMetrics;
   readonly #mount: string;
 
   constructor(metrics: HttpMetrics, mount: string) {
     this.#metrics = metrics;
     this.#mount = mount;
-    this.duration = metrics.duration.labels(mount);
-    this.inFlight = metrics.inFlight.labels(mount);
+    this.inFlight = metrics.inFlight.child({ mount });
   }
 
-  /** Count a finished request. */
-  finish(method: string, status: number): void {
+  /** Count a request that finished with `status` after `seconds`. */
+  finish(method: string, status: number, seconds: number): void {
+    this.#duration ??= this.#metrics.duration.child({ mount: this.#mount });
+    this.#duration.observe(seconds);
     let byStatus = this.#requests.get(method);
     if (!byStatus) {
       byStatus = new Map();
@@ -38,19 +48,20 @@ class MountSeries {
     }
     let counter = byStatus.get(status);
     if (!counter) {
-      counter = this.#metrics.requests.labels(this.#mount, method, String(status));
+      const labels = { mount: this.#mount, method, status: String(status) };
+      counter = this.#metrics.requests.child(labels);
       byStatus.set(status, counter);
     }
     counter.inc();
     if (status === 401 || status === 403) {
       let failures = this.#authFailures.get(status);
       if (!failures) {
-        failures = this.#metrics.authFailures.labels(this.#mount, String(status));
+        failures = this.#metrics.authFailures.child({ mount: this.#mount, status: String(status) });
         this.#authFailures.set(status, failures);
       }
       failures.inc();
     } else if (status === 429) {
-      this.#rateLimited ??= this.#metrics.rateLimited.labels(this.#mount);
+      this.#rateLimited ??= this.#metrics.rateLimited.child({ mount: this.#mount });
       this.#rateLimited.inc();
     }
   }
@@ -58,8 +69,8 @@ class MountSeries {
 
 /**
  * The HTTP series of every mount, with their label children kept: a request costs a few
- * map lookups. Node's parser accepts only known HTTP methods, so the method label is
- * bounded; so is the mount, which comes from the host's configuration.
+ * map lookups and additions. Node's parser accepts only known HTTP methods, so the method
+ * label is bounded; so is the mount, which comes from the host's configuration.
  */
 export class HttpSeries {
   readonly #metrics: HttpMetrics;
@@ -77,14 +88,13 @@ export class HttpSeries {
       series = new MountSeries(this.#metrics, name);
       this.#mounts.set(name, series);
     }
-    const started = performance.now();
+    const started = now();
     series.inFlight.inc();
     const method = req.method ?? "";
     const done = series;
     return (status) => {
       done.inFlight.dec();
-      done.duration.observe((performance.now() - started) / 1000);
-      done.finish(method, status);
+      done.finish(method, status, (now() - started) / 1000);
     };
   }
 }

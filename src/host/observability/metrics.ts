@@ -1,9 +1,10 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { CallObserver } from "../../engine/observer.js";
 import type { HostPlugin, MountInfo } from "../plugin.js";
 import { CallSeries } from "./call-series.js";
+import { CounterSeries, GaugeSeries, HistogramSeries, now } from "./fast-series.js";
 import { HttpSeries } from "./http-series.js";
 
 /** Options of {@link metricsPlugin}. */
@@ -21,7 +22,10 @@ export interface MetricsOptions {
   registry?: Registry;
 }
 
-/** The metrics plugin, with the registry it fills (to add metrics of your own). */
+/**
+ * The metrics plugin, with the registry it fills (to add metrics of your own). The `berth_*`
+ * metrics in it are Berth's own plain-number series, not prom-client metric objects.
+ */
 export interface MetricsPlugin extends HostPlugin {
   readonly registry: Registry;
 }
@@ -49,53 +53,47 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
   if (options.token !== undefined && options.token.length === 0)
     throw new Error("The metrics token must not be empty; leave it unset for open metrics");
   const registry = options.registry ?? new Registry();
-  const registers = [registry];
   if (options.collectDefault !== false) collectDefaultMetrics({ register: registry });
 
-  const calls = new Counter({
+  // The hot path updates plain-number series (fast-series.ts) that the registry reads when
+  // scraped: prom-client's own label children hash their labels on every update.
+  const calls = new CounterSeries(registry, {
     name: "berth_calls_total",
     help: "Engine calls (tools/call, resources/read, prompts/get, lists…) by outcome",
     labelNames: ["server", "method", "tool", "outcome"] as const,
-    registers,
   });
-  const callDuration = new Histogram({
+  const callDuration = new HistogramSeries(registry, {
     name: "berth_call_duration_seconds",
     help: "Time engine calls take, from admission to result",
     labelNames: ["server", "method"] as const,
     buckets: CALL_BUCKETS,
-    registers,
   });
   const http = new HttpSeries({
-    requests: new Counter({
+    requests: new CounterSeries(registry, {
       name: "berth_http_requests_total",
       help: "HTTP requests by mount, method and status (status 0: closed before an answer)",
       labelNames: ["mount", "method", "status"] as const,
-      registers,
     }),
-    duration: new Histogram({
+    duration: new HistogramSeries(registry, {
       name: "berth_http_request_duration_seconds",
       help: "Time from receiving an HTTP request to its response's end",
       labelNames: ["mount"] as const,
       buckets: HTTP_BUCKETS,
-      registers,
     }),
-    inFlight: new Gauge({
+    inFlight: new GaugeSeries(registry, {
       name: "berth_http_in_flight",
       help: "HTTP requests being answered now (open SSE streams included)",
       labelNames: ["mount"] as const,
-      registers,
     }),
-    authFailures: new Counter({
+    authFailures: new CounterSeries(registry, {
       name: "berth_auth_failures_total",
       help: "Responses 401 (no or bad credentials) and 403 (missing scope)",
       labelNames: ["mount", "status"] as const,
-      registers,
     }),
-    rateLimited: new Counter({
+    rateLimited: new CounterSeries(registry, {
       name: "berth_rate_limited_total",
       help: "Responses 429 (rate limited)",
       labelNames: ["mount"] as const,
-      registers,
     }),
   });
   const mounts = new Map<string, MountInfo>();
@@ -103,7 +101,7 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     name: "berth_legacy_sessions",
     help: "Open 2025-era sessions (Mcp-Session-Id) by mount",
     labelNames: ["mount"] as const,
-    registers,
+    registers: [registry],
     collect() {
       for (const mount of mounts.values()) this.labels(mount.name).set(mount.sessionCount());
     },
@@ -148,9 +146,8 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
       const series = new CallSeries(calls, callDuration, mount.serverName);
       return {
         start(call) {
-          const started = performance.now();
-          return (outcome, error) =>
-            series.record(call, outcome, error, (performance.now() - started) / 1000);
+          const started = now();
+          return (outcome, error) => series.record(call, outcome, error, (now() - started) / 1000);
         },
       };
     },
