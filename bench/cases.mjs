@@ -42,6 +42,12 @@ export const HTTP_CASES = [
     prepare: async (_url, credentials) => authorized(`Key ${credentials.apiKey}`),
   },
   {
+    id: "berth-2026-ops",
+    name: "Berth (2026-07-28) + metrics, logs, audit, rate limits",
+    script: "berth-http-ops.mjs",
+    prepare: modern,
+  },
+  {
     id: "berth-legacy",
     name: "Berth (2025-11-25, session)",
     script: "berth-http.mjs",
