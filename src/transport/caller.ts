@@ -2,7 +2,12 @@ import type { IncomingMessage } from "node:http";
 import { bearerChallenge } from "../auth/challenge.js";
 import type { ResourceServer } from "../auth/resource-server.js";
 import { ANONYMOUS, type Principal } from "../engine/context.js";
-import { RateLimitedError, UnauthorizedError, UnavailableError } from "../errors.js";
+import {
+  InsufficientScopeError,
+  RateLimitedError,
+  UnauthorizedError,
+  UnavailableError,
+} from "../errors.js";
 import { type HttpEndpointOptions, metadataUrl } from "./http/handler.js";
 import type { HostCheckOptions } from "./http/host-check.js";
 
@@ -68,7 +73,18 @@ export function refusalHeaders(
 ): Record<string, string> {
   if (error instanceof RateLimitedError || error instanceof UnavailableError)
     return { "retry-after": String(error.retryAfterSeconds) };
-  if (!(error instanceof UnauthorizedError) || !options.auth) return {};
+  if (!options.auth) return {};
+  if (error instanceof InsufficientScopeError) {
+    return {
+      "www-authenticate": bearerChallenge({
+        resourceMetadata: metadataUrl(resourceOf(options, req)),
+        scope: error.requiredScopes,
+        error: "insufficient_scope",
+        errorDescription: error.message,
+      }),
+    };
+  }
+  if (!(error instanceof UnauthorizedError)) return {};
   const scope = options.auth.scopesSupported;
   return {
     "www-authenticate": bearerChallenge({

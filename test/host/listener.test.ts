@@ -157,4 +157,50 @@ describe("the host's listener", () => {
     socket.close();
     expect(answer.result.content[0].text).toBe("a: ws");
   });
+
+  it("challenges a key without the mount's scope on HTTP+SSE and WebSocket too", async () => {
+    const seeded = await seededStore({ reader: ["read"] });
+    host = await startHost(
+      {
+        listen: { port: 0 },
+        servers: {
+          admin: {
+            server: echoServer("admin"),
+            auth: { apiKeys: true, scopes: ["admin"] },
+            transports: { sse2024: true, websocket: true },
+          },
+        },
+        logging: { level: "silent" },
+      },
+      { store: seeded.store },
+    );
+    const authorization = `Key ${seeded.keys.reader}`;
+    const sse = await fetch(new URL("/admin/sse", host.url), {
+      headers: { accept: "text/event-stream", authorization },
+    });
+    await sse.body?.cancel();
+    expect(sse.status).toBe(403);
+    expect(sse.headers.get("www-authenticate")).toMatch(
+      /^Bearer .*error="insufficient_scope".*scope="admin"/,
+    );
+
+    const refused = await new Promise<{ status: number; challenge: string | undefined }>(
+      (resolve, reject) => {
+        const socket = new WebSocket(
+          new URL("/admin/mcp", host!.url).href.replace("http", "ws"),
+          "mcp",
+          { headers: { authorization } },
+        );
+        socket.once("open", () => reject(new Error("the handshake was accepted")));
+        socket.once("unexpected-response", (_req, res) => {
+          resolve({ status: res.statusCode ?? 0, challenge: res.headers["www-authenticate"] });
+          res.resume();
+          socket.terminate();
+        });
+        socket.once("error", () => {});
+      },
+    );
+    expect(refused.status).toBe(403);
+    expect(refused.challenge).toMatch(/^Bearer .*error="insufficient_scope".*scope="admin"/);
+  });
 });
