@@ -151,7 +151,13 @@ export async function startHost(
       plugins,
       store,
       oauth,
-      settings: { ...hostOptions, bindHost: host, publicOrigin, maxBodyBytes: limits.maxBodyBytes },
+      settings: {
+        ...hostOptions,
+        bindHost: host,
+        publicOrigin,
+        maxBodyBytes: limits.maxBodyBytes,
+        stateSecret: config.stateSecret ? Buffer.from(config.stateSecret) : undefined,
+      },
       resourceOrigin: publicOrigin ?? boundOrigin,
     });
     release.push(() => {

@@ -47,6 +47,8 @@ export interface MountSettings extends HostCheckOptions {
   /** The origin clients reach the host at, when known up front (publicUrl, or TLS). */
   publicOrigin: string | undefined;
   maxBodyBytes: number | undefined;
+  /** Signs 2026-07-28 `requestState`; shared by replicas so any of them accepts a retry. */
+  stateSecret: Buffer | undefined;
 }
 
 /** Build the endpoints of one mount, once; requests only look them up. */
@@ -82,6 +84,7 @@ export function createMount(
     ...(observer ? { observer } : {}),
     ...(admit ? { admit } : {}),
     ...(config.requestTimeoutMs ? { requestTimeoutMs: config.requestTimeoutMs } : {}),
+    ...(settings.stateSecret ? { stateSecret: settings.stateSecret } : {}),
   };
   const publicUrl = (at: string) =>
     settings.publicOrigin ? { publicUrl: `${settings.publicOrigin}${at}` } : {};

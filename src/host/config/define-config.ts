@@ -196,6 +196,13 @@ export interface BerthConfig {
   authorization?: AuthorizationConfig;
   /** The servers, by name: a name is a label in metrics and logs and the default path. */
   servers: Record<string, MountConfig>;
+  /**
+   * Secret (at least 32 characters) that signs the `requestState` of 2026-07-28
+   * multi-round-trip answers. Give every replica the same one, usually
+   * `"${BERTH_STATE_SECRET}"`, so a client's retry may land on any of them. Default: random
+   * per process.
+   */
+  stateSecret?: string;
   metrics?: MetricsConfig;
   logging?: LoggingConfig;
   tracing?: TracingConfig;

@@ -216,6 +216,10 @@ export const configSchema: z.ZodType<BerthConfig> = z.strictObject({
     .optional(),
   dataDir: text("a directory").optional(),
   authorization: authorization.optional(),
+  stateSecret: z
+    .string({ error: "expected a string of at least 32 characters" })
+    .min(32, { error: "expected at least 32 characters (a random secret)" })
+    .optional(),
   servers: z.record(
     z.string().regex(SERVER_NAME, {
       error: "a server name is letters, digits, '.', '_' or '-', starting with a letter or digit",
