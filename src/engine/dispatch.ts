@@ -239,7 +239,11 @@ async function getPrompt(
   return toGetPromptResult(value, prompt.config.description) as unknown as JsonObject;
 }
 
-async function complete(server: Server, params: JsonObject): Promise<JsonObject> {
+async function complete(
+  server: Server,
+  params: JsonObject,
+  ctx: HandlerContext,
+): Promise<JsonObject> {
   const ref = params["ref"] as JsonObject | undefined;
   const argument = params["argument"] as JsonObject | undefined;
   if (!ref || typeof ref !== "object")
@@ -257,12 +261,15 @@ async function complete(server: Server, params: JsonObject): Promise<JsonObject>
   if (ref["type"] === "ref/prompt") {
     const prompt = server.getPrompt(requireString(ref, "name"));
     if (!prompt) throw new InvalidParamsError(`Unknown prompt: ${String(ref["name"])}`);
+    // Completions show what a prompt accepts: the same scopes as the prompt itself.
+    requireScopes(ctx, prompt.config.scopes, `prompt ${String(ref["name"])}`);
     completer = prompt.completers.get(argument["name"]);
   } else if (ref["type"] === "ref/resource") {
     const uri = requireString(ref, "uri");
     const entry = server.templates().find((t) => t.template.template === uri);
-    if (!entry && !server.getResource(uri))
-      throw new InvalidParamsError(`Unknown resource template: ${uri}`);
+    const fixed = entry ? undefined : server.getResource(uri);
+    if (!entry && !fixed) throw new InvalidParamsError(`Unknown resource template: ${uri}`);
+    requireScopes(ctx, entry ? entry.config.scopes : fixed?.scopes, `resource ${uri}`);
     completer = entry?.config.complete?.[argument["name"]];
   } else {
     throw new InvalidParamsError("Parameter 'ref.type' must be 'ref/prompt' or 'ref/resource'");
@@ -334,7 +341,7 @@ async function answer(
     case "prompts/get":
       return getPrompt(server, params, ctx);
     case "completion/complete":
-      return complete(server, params);
+      return complete(server, params, ctx);
     default:
       throw new MethodNotFoundError(method);
   }

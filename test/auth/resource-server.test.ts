@@ -64,6 +64,17 @@ beforeAll(async () => {
   server.tool("write_file", { description: "Writes", scopes: ["files:write"] }, () => "written");
   server.resource("secret", "file:///secret", { scopes: ["files:admin"] }, () => "s");
   server.resource("open", "file:///open", {}, () => "o");
+  server.prompt(
+    "draft_reply",
+    {
+      description: "Drafts a reply to a colleague",
+      scopes: ["files:write"],
+      arguments: [
+        { name: "to", complete: (v) => ["alice@corp", "bob@corp"].filter((t) => t.startsWith(v)) },
+      ],
+    },
+    ({ to }) => `Reply to ${to}`,
+  );
   const auth = new ResourceServer({
     store,
     authorizationServers: ["https://login.example.com"],
@@ -203,6 +214,18 @@ describe("scopes", () => {
       { headers: bearer("writer") },
     );
     expect(status).toBe(403);
+  });
+
+  it("refuses completions of a prompt without the prompt's scopes (regression: completions leaked)", async () => {
+    const params = {
+      ref: { type: "ref/prompt", name: "draft_reply" },
+      argument: { name: "to", value: "" },
+    };
+    const refused = await http.modern("completion/complete", params, { headers: bearer("reader") });
+    expect(refused.status).toBe(403);
+    expect(JSON.stringify(refused.body)).not.toContain("alice@corp");
+    const allowed = await http.modern("completion/complete", params, { headers: bearer("writer") });
+    expect(allowed.body.result.completion.values).toEqual(["alice@corp", "bob@corp"]);
   });
 });
 
