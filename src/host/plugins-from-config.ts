@@ -26,6 +26,7 @@ export async function pluginsFromConfig(config: BerthConfig): Promise<Configured
       ...(logging.level ? { level: logging.level } : {}),
       ...(logging.format ? { format: logging.format } : {}),
       ...(logging.audit !== undefined ? { audit: logging.audit } : {}),
+      ...(trustProxy ? { trustProxy } : {}),
     });
     authEvents = (event) => plugin.audit(event);
     plugins.push(plugin);

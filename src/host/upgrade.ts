@@ -5,7 +5,8 @@ import type { Mount } from "./mounts.js";
 
 /**
  * Route WebSocket upgrades to the mounts that offer WebSocket, by path. Other upgrades are
- * refused with 404, and every upgrade with 503 while the host drains.
+ * refused with 404, and every upgrade with 503 while the host drains. When no mount offers
+ * WebSocket, upgrades are not taken over at all.
  */
 export function handleUpgrades(
   http: NodeServer,
@@ -15,6 +16,8 @@ export function handleUpgrades(
   const byPath = new Map<string, NonNullable<Mount["websocket"]>["endpoint"]>();
   for (const mount of mounts)
     if (mount.websocket) byPath.set(mount.websocket.path, mount.websocket.endpoint);
+  // Without a listener Node serves `Upgrade:` requests (h2c, say) as ordinary requests.
+  if (byPath.size === 0) return;
   http.on("upgrade", (req, socket, head) => {
     const target = req.url ?? "/";
     const query = target.indexOf("?");

@@ -168,6 +168,42 @@ describe("an invalid config", () => {
     ]);
   });
 
+  it("refuses what would expose a host to any web page or anyone: CORS *, open metrics, TLS on any address", async () => {
+    const keyed = { server: echoServer("files"), auth: { apiKeys: true } };
+    const cors = await problemsOf(() =>
+      validateConfig({
+        listen: { cors: { origins: "*" } },
+        servers: { open: { server: echoServer("open") }, files: keyed },
+      }),
+    );
+    expect(cors).toEqual([
+      'listen.cors.origins: "*" lets any web page a user opens call servers.open (auth "none"); ' +
+        "list the origins that may, or give those servers auth",
+    ]);
+    expect(() =>
+      validateConfig({ listen: { cors: { origins: "*" } }, servers: { files: keyed } }),
+    ).not.toThrow();
+
+    const metrics = await problemsOf(() =>
+      validateConfig({
+        listen: { host: "0.0.0.0", publicUrl: "https://mcp.example.com" },
+        servers: { files: keyed },
+        metrics: {},
+      }),
+    );
+    expect(metrics).toHaveLength(1);
+    expect(metrics[0]).toMatch(/^metrics\.token: required on a non-loopback bind/);
+
+    const tls = await problemsOf(() =>
+      validateConfig({
+        listen: { host: "0.0.0.0", tls: { cert: "c.pem", key: "k.pem" } },
+        servers: { files: keyed },
+      }),
+    );
+    expect(tls).toHaveLength(1);
+    expect(tls[0]).toMatch(/^listen\.publicUrl: required with TLS on "0\.0\.0\.0"/);
+  });
+
   it("refuses two mounts on one path", () => {
     expect(() =>
       validateConfig({

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { type RunningHost, startHost } from "berth";
@@ -156,6 +157,50 @@ describe("the host's listener", () => {
     });
     socket.close();
     expect(answer.result.content[0].text).toBe("a: ws");
+  });
+
+  it("serves a request that asks to upgrade to something else when no mount offers WebSocket", async () => {
+    host = await startHost({
+      listen: { port: 0 },
+      servers: { a: { server: echoServer("a") } },
+      logging: { level: "silent" },
+    });
+    // fetch will not send Upgrade headers; node:http will.
+    const body = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "echo", arguments: { text: "h2c" }, _meta: modernMeta() },
+    });
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(
+        new URL("/a/mcp", host?.url),
+        {
+          method: "POST",
+          headers: {
+            connection: "Upgrade, HTTP2-Settings",
+            upgrade: "h2c",
+            "http2-settings": "AAMAAABkAARAAAAAAAIAAAAA",
+            "content-type": "application/json",
+            accept: "application/json",
+            "mcp-protocol-version": "2026-07-28",
+            "mcp-method": "tools/call",
+            "mcp-name": "echo",
+          },
+        },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => {
+            text += chunk;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+    expect([answer.status, resultText(JSON.parse(answer.text))]).toEqual([200, "a: h2c"]);
   });
 
   it("challenges a key without the mount's scope on HTTP+SSE and WebSocket too", async () => {

@@ -101,6 +101,23 @@ function crossFieldProblems(config: BerthConfig): string[] {
       );
   }
   if (usesBuiltinOAuth(config)) problems.push(...issuerProblems(config, loopback));
+  const open = names.filter((name) => resolvedAuth(config.servers[name]?.auth) === undefined);
+  if (config.listen?.cors?.origins === "*" && open.length > 0)
+    problems.push(
+      `listen.cors.origins: "*" lets any web page a user opens call ${open.map((n) => `servers.${n}`).join(", ")} ` +
+        '(auth "none"); list the origins that may, or give those servers auth',
+    );
+  const metrics = config.metrics;
+  if (metrics && metrics.enabled !== false && metrics.token === undefined && !loopback)
+    problems.push(
+      `metrics.token: required on a non-loopback bind (listen.host "${host}"): the metrics ` +
+        "name every server, tool and failure count; set a token, or bind 127.0.0.1",
+    );
+  if (config.listen?.tls && !config.listen.publicUrl && isWildcard(host))
+    problems.push(
+      `listen.publicUrl: required with TLS on "${host}": resources and token audiences are ` +
+        "named by URL, and an any-address bind has none clients could use; got nothing",
+    );
   const guarded = names.some((name) => resolvedAuth(config.servers[name]?.auth) !== undefined);
   if (config.listen?.trustProxy && guarded && !config.listen.publicUrl)
     problems.push(
@@ -117,6 +134,11 @@ function crossFieldProblems(config: BerthConfig): string[] {
       problems.push(`${at}.tools: only rules by "tool" name tools (this rule is by "${rule.by}")`);
   });
   return problems;
+}
+
+/** Whether `host` binds every interface, so it names no address clients could use. */
+function isWildcard(host: string): boolean {
+  return host === "0.0.0.0" || host === "::" || host === "[::]";
 }
 
 /** The built-in authorization server needs a public https issuer off loopback. */
