@@ -121,7 +121,11 @@ export interface MetricsConfig {
 export interface AuditConfig {
   /** `redact` (default) hides values of sensitive keys; `omit` drops arguments; `full` keeps them. */
   arguments?: "redact" | "omit" | "full";
-  /** Keys whose values `redact` hides (default: passwords, tokens, secrets, keys). */
+  /**
+   * Words that make a key's value hidden by `redact` wherever they appear in its name
+   * (default: passwords, secrets, API and private keys, authorization, cookies, credentials,
+   * session ids and tokens; see docs/observability.md).
+   */
   redactKeys?: string[];
 }
 

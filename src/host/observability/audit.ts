@@ -41,20 +41,31 @@ export interface AuditOptions {
   destination?: NodeJS.WritableStream;
 }
 
-/** The keys redacted by default. */
+/**
+ * Words that make a key sensitive wherever they appear in its name (`passwordHash`,
+ * `aws_secret_access_key`, `x-api-key`), by default. Names ending in `token`, and the
+ * names `tokens` and `auth`, are always sensitive too (`max_tokens` is not).
+ */
 export const DEFAULT_REDACT_KEYS: readonly string[] = Object.freeze([
   "password",
   "passwd",
   "passphrase",
   "secret",
-  "token",
   "apiKey",
+  "accessKey",
+  "privateKey",
   "authorization",
   "cookie",
-  "privateKey",
   "credential",
-  "credentials",
+  "sessionId",
+  "accessToken",
+  "refreshToken",
+  "idToken",
 ]);
+
+/** Names sensitive whatever the list: a token by any name, and bare `auth`. */
+const alwaysSensitive = (name: string): boolean =>
+  name.endsWith("token") || name === "tokens" || name === "auth";
 
 /** What replaces a sensitive value. */
 export const REDACTED = "[redacted]";
@@ -66,7 +77,10 @@ const normalize = (key: string): string => key.toLowerCase().replace(/[-_]/g, ""
 
 /**
  * A function that copies a JSON value with the values of sensitive keys replaced by
- * "[redacted]", at any depth (arrays included). The input is never changed.
+ * "[redacted]", at any depth (arrays included). A key is sensitive when its name,
+ * lower-cased without `-` and `_`, contains one of `keys` (see {@link DEFAULT_REDACT_KEYS}).
+ * Header-style pairs (`[["Authorization", "Bearer …"]]`) are redacted by their first item.
+ * The input is never changed.
  *
  * @example
  * const redact = redactor(["password"]);
@@ -75,15 +89,19 @@ const normalize = (key: string): string => key.toLowerCase().replace(/[-_]/g, ""
 export function redactor(
   keys: readonly string[] = DEFAULT_REDACT_KEYS,
 ): (value: unknown) => unknown {
-  const suffixes = [...new Set(keys.map(normalize).filter(Boolean))];
+  const words = [...new Set(keys.map(normalize).filter(Boolean))];
   const sensitive = (key: string): boolean => {
     const name = normalize(key);
-    return suffixes.some((suffix) => name.endsWith(suffix));
+    return alwaysSensitive(name) || words.some((word) => name.includes(word));
   };
   const copy = (value: unknown, depth: number): unknown => {
     if (value === null || typeof value !== "object") return value;
     if (depth >= MAX_DEPTH) return "[too deep]";
-    if (Array.isArray(value)) return value.map((item) => copy(item, depth + 1));
+    if (Array.isArray(value)) {
+      if (value.length === 2 && typeof value[0] === "string" && sensitive(value[0]))
+        return [value[0], REDACTED];
+      return value.map((item) => copy(item, depth + 1));
+    }
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value))
       out[key] = sensitive(key) ? REDACTED : copy(item, depth + 1);

@@ -193,6 +193,16 @@ describe("audit log of tool calls", () => {
     password: "hunter2",
     nested: { apiKey: "sk-live-1", list: [{ access_token: "tok-9", keep: 1 }] },
     max_tokens: 5,
+    aws_secret_access_key: "aws-7",
+    passwordHash: "hash-3",
+    secrets: { db: "db-4" },
+    tokens: ["tk-5"],
+    auth: "auth-6",
+    headers: [
+      ["Authorization", "Bearer hdr-8"],
+      ["Accept", "text/plain"],
+    ],
+    author: "Tolkien",
   };
 
   async function auditedCall(options: LoggingOptions["audit"]) {
@@ -226,8 +236,28 @@ describe("audit log of tool calls", () => {
       password: "[redacted]",
       nested: { apiKey: "[redacted]", list: [{ access_token: "[redacted]", keep: 1 }] },
       max_tokens: 5,
+      aws_secret_access_key: "[redacted]",
+      passwordHash: "[redacted]",
+      secrets: "[redacted]",
+      tokens: "[redacted]",
+      auth: "[redacted]",
+      headers: [
+        ["Authorization", "[redacted]"],
+        ["Accept", "text/plain"],
+      ],
+      author: "Tolkien",
     });
-    for (const secret of ["hunter2", "sk-live-1", "tok-9"])
+    for (const secret of [
+      "hunter2",
+      "sk-live-1",
+      "tok-9",
+      "aws-7",
+      "hash-3",
+      "db-4",
+      "tk-5",
+      "auth-6",
+      "hdr-8",
+    ])
       expect(out.text()).not.toContain(secret);
   });
 
