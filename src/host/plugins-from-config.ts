@@ -18,7 +18,7 @@ export interface ConfiguredPlugins {
 export async function pluginsFromConfig(config: BerthConfig): Promise<ConfiguredPlugins> {
   const plugins: HostPlugin[] = [];
   let authEvents: ConfiguredPlugins["authEvents"];
-  const trustProxy = hopsOf(config.listen?.trustProxy) > 0;
+  const trustProxy = hopsOf(config.listen?.trustProxy);
   const logging = config.logging ?? {};
   if (logging.level !== "silent") {
     const { loggingPlugin } = await import("./observability/logging.js");

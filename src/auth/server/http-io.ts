@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody } from "../../transport/http/body.js";
+import { countedAddress } from "../../transport/http/client-address.js";
 import { writeJson } from "../../transport/http/respond.js";
 import { OAuthError } from "./oauth-error.js";
 
@@ -142,34 +143,9 @@ export function cookie(
 
 /**
  * The address a request came from, for throttling: the socket's peer, or, behind
- * `trustedProxies` proxies, the address the outermost of them saw (`X-Forwarded-For`, read
- * from the right). IPv6 addresses count by their /64, which one host usually holds whole.
+ * `trustedProxies` proxies, the address the outermost of them saw. IPv6 addresses count by
+ * their /64 (see `countedAddress`).
  */
 export function clientAddress(req: IncomingMessage, trustedProxies = 0): string {
-  let address = req.socket.remoteAddress ?? "unknown";
-  if (trustedProxies > 0) {
-    const header = req.headers["x-forwarded-for"];
-    const chain = (Array.isArray(header) ? header.join(",") : (header ?? ""))
-      .split(",")
-      .map((part) => part.trim())
-      .filter(Boolean);
-    const forwarded = chain[chain.length - trustedProxies];
-    if (forwarded) address = forwarded;
-  }
-  return address.includes(":") && !/^::ffff:\d/i.test(address) ? ipv6Prefix(address) : address;
-}
-
-/** The first four groups of an IPv6 address. */
-function ipv6Prefix(address: string): string {
-  const [head = "", tail] = address.split("%")[0]!.split("::");
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  const groups =
-    tail === undefined
-      ? left
-      : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
-  return `${groups
-    .slice(0, 4)
-    .map((group) => group.toLowerCase().replace(/^0+(?=.)/, ""))
-    .join(":")}::/64`;
+  return countedAddress(req, trustedProxies);
 }

@@ -2,8 +2,8 @@ import type { IncomingMessage } from "node:http";
 import type { Principal } from "../../engine/context.js";
 import type { CallObserver } from "../../engine/observer.js";
 import { RateLimitedError, UnavailableError } from "../../errors.js";
+import { countedAddress, type TrustedProxies } from "../../transport/http/client-address.js";
 import type { Admission, HostPlugin, MountInfo, ReadinessCheck } from "../plugin.js";
-import { clientAddress } from "./address.js";
 import { InFlightLimit } from "./concurrency.js";
 import { MemoryRateLimitStore } from "./memory-rate-limit-store.js";
 import type { RateLimitStore } from "./rate-limit-store.js";
@@ -19,10 +19,11 @@ export interface RateLimitOptions {
   /** Requests in flight at once per caller (subject, else address), in this process. */
   concurrency?: { perPrincipal?: number };
   /**
-   * The listener sits behind a reverse proxy that appends the client address to
-   * `X-Forwarded-For`: count addresses by that header's last entry (default false).
+   * How many reverse proxies in front append to `X-Forwarded-For` (`true` is one; default
+   * none): addresses are read that many entries from the right. IPv6 addresses count by
+   * their /64.
    */
-  trustProxy?: boolean;
+  trustProxy?: TrustedProxies;
 }
 
 /** One bucket to take a token from, and what to say when it is empty. */
@@ -114,7 +115,7 @@ export function rateLimitPlugin(options: RateLimitOptions): HostPlugin {
     if (admission.length === 0 && !inFlight) return undefined;
     return (req, principal) => {
       let address: string | undefined;
-      const addressOf = () => (address ??= clientAddress(req, trustProxy));
+      const addressOf = () => (address ??= countedAddress(req, trustProxy));
       let release: (() => void) | undefined;
       // Only POSTs count: a 2025-era GET stream stays open for the whole session.
       if (inFlight && req.method === "POST") {
@@ -219,10 +220,10 @@ function identityOf(
 function callerOf(
   principal: Principal,
   req: IncomingMessage | undefined,
-  trustProxy: boolean,
+  trustProxy: TrustedProxies,
 ): string {
   if (principal.subject !== undefined) return `subject ${principal.subject}`;
-  return req ? `address ${clientAddress(req, trustProxy)}` : "anonymous";
+  return req ? `address ${countedAddress(req, trustProxy)}` : "anonymous";
 }
 
 /** Throw the refusal for a check whose bucket was empty. */

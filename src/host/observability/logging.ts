@@ -3,7 +3,7 @@ import { type DestinationStream, type Logger, type LoggerOptions, pino } from "p
 import { setBounded } from "../../auth/bounded-map.js";
 import type { Principal } from "../../engine/context.js";
 import type { CallObserver } from "../../engine/observer.js";
-import { clientAddress } from "../limits/address.js";
+import { peerAddress, type TrustedProxies } from "../../transport/http/client-address.js";
 import type { HostPlugin, MountInfo } from "../plugin.js";
 import {
   type ApiKeyEvent,
@@ -27,10 +27,10 @@ export interface LoggingOptions {
   /** The audit log of tool calls, sign-ins and tokens (default on, arguments redacted); `false` turns it off. */
   audit?: false | AuditOptions;
   /**
-   * Behind a reverse proxy: take the caller's address from the last `X-Forwarded-For`
-   * entry instead of the socket's peer (default false).
+   * How many reverse proxies in front append to `X-Forwarded-For` (`true` is one; default
+   * none): the caller's address is read that many entries from the right.
    */
-  trustProxy?: boolean;
+  trustProxy?: TrustedProxies;
 }
 
 /** The logging plugin, with its logger (for the host's own messages) and the audit log. */
@@ -112,7 +112,7 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
     return record;
   };
   const keyUses = new Map<string, number>();
-  const trustProxy = options.trustProxy === true;
+  const trustProxy = options.trustProxy;
 
   const writeAudit = (event: AuditEvent): void => {
     if (!auditLog) return;
@@ -122,7 +122,7 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
   };
 
   const noteKeyUse = (req: IncomingMessage, principal: Principal, mount: MountInfo): void => {
-    const address = clientAddress(req, trustProxy);
+    const address = peerAddress(req, trustProxy);
     const key = `${principal.keyId ?? principal.subject ?? ""}\n${address}\n${mount.name}`;
     const now = Date.now();
     const last = keyUses.get(key);
@@ -153,7 +153,7 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
           mount: mount?.name,
           method: req.method,
           path: query < 0 ? url : url.slice(0, query),
-          address: clientAddress(req, trustProxy),
+          address: peerAddress(req, trustProxy),
           status,
           durationMs: Math.round((performance.now() - started) * 100) / 100,
           subject: principal?.subject,

@@ -1,0 +1,53 @@
+import type { IncomingMessage } from "node:http";
+
+/** How many reverse proxies in front are trusted: `true` is one, `false` or unset none. */
+export type TrustedProxies = boolean | number | undefined;
+
+const hopsOf = (trusted: TrustedProxies): number =>
+  trusted === true ? 1 : typeof trusted === "number" && trusted > 0 ? Math.floor(trusted) : 0;
+
+/**
+ * The address a request came from: the socket's peer, or, behind `trusted` proxies, the
+ * address the outermost of them saw (`X-Forwarded-For` read from the right: entries left
+ * of it are whatever the client sent). An IPv4 client on a dual-stack socket
+ * (`::ffff:10.0.0.1`) is `10.0.0.1`. For logs.
+ */
+export function peerAddress(req: IncomingMessage, trusted?: TrustedProxies): string {
+  let address = req.socket.remoteAddress ?? "unknown";
+  const hops = hopsOf(trusted);
+  if (hops > 0) {
+    const header = req.headers["x-forwarded-for"];
+    const chain = (Array.isArray(header) ? header.join(",") : (header ?? ""))
+      .split(",")
+      .map((part) => part.trim())
+      .filter(Boolean);
+    const forwarded = chain[chain.length - hops];
+    if (forwarded) address = forwarded;
+  }
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
+
+/**
+ * The address a request is counted by, for throttles and rate limits: {@link peerAddress},
+ * with IPv6 addresses grouped by their /64, which one host usually holds whole (a client
+ * rotating through its /64 is still one client).
+ */
+export function countedAddress(req: IncomingMessage, trusted?: TrustedProxies): string {
+  const address = peerAddress(req, trusted);
+  return address.includes(":") ? ipv6Prefix(address) : address;
+}
+
+/** The first four groups of an IPv6 address, as `a:b:c:d::/64`. */
+function ipv6Prefix(address: string): string {
+  const [head = "", tail] = (address.split("%")[0] ?? "").split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.toLowerCase().replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
+}
