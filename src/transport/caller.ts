@@ -50,14 +50,22 @@ export function resourceOf(options: CallerOptions, req: IncomingMessage): string
   );
 }
 
+/** The caller of `req`. Throws `UnauthorizedError` (401) without valid credentials. */
+export async function authenticateCaller(
+  options: CallerOptions,
+  req: IncomingMessage,
+): Promise<Principal> {
+  return options.auth
+    ? await options.auth.authenticate(req.headers.authorization, resourceOf(options, req))
+    : ANONYMOUS;
+}
+
 /**
  * Authenticate and admit the caller of `req`. Throws `UnauthorizedError` (401) without valid
  * credentials, or what `admit` throws.
  */
 export async function admitCaller(options: CallerOptions, req: IncomingMessage): Promise<Caller> {
-  const principal = options.auth
-    ? await options.auth.authenticate(req.headers.authorization, resourceOf(options, req))
-    : ANONYMOUS;
+  const principal = await authenticateCaller(options, req);
   const done = options.admit ? await options.admit(req, principal) : undefined;
   return { principal, done };
 }

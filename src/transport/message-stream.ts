@@ -1,8 +1,9 @@
+import type { IncomingMessage } from "node:http";
 import { Cancellation } from "../engine/cancellation.js";
 import type { Principal } from "../engine/context.js";
 import type { Server } from "../engine/server.js";
 import type { JsonObject } from "../engine/types.js";
-import { InvalidRequestError, ParseError, toBerthError } from "../errors.js";
+import { InvalidRequestError, ParseError, toBerthError, UnavailableError } from "../errors.js";
 import type { LegacyCodec } from "../protocol/2025-11-25/codec.js";
 import { LegacySession } from "../protocol/2025-11-25/session.js";
 import type { ModernCodec } from "../protocol/2026-07-28/codec.js";
@@ -11,10 +12,12 @@ import {
   type ClientMessage,
   errorResponse,
   idOf,
+  type JsonRpcRequest,
   parseMessage,
   type RequestId,
 } from "../protocol/jsonrpc.js";
 import { LEGACY_VERSIONS, META } from "../protocol/versions.js";
+import type { HttpEndpointOptions } from "./http/handler.js";
 
 /** The codecs a stream speaks, built once per endpoint and shared by its connections. */
 export interface StreamCodecs {
@@ -23,7 +26,18 @@ export interface StreamCodecs {
   readonly legacy: LegacyCodec;
   /** How long a 2025-era client may take to answer elicitation, sampling or roots. */
   readonly clientRequestTimeoutMs?: number | undefined;
+  /**
+   * Admission of every request on the stream, as the HTTP endpoint admits every POST (rate
+   * limits, concurrency): asked with the HTTP request that carried the message (the
+   * upgrade request of a WebSocket); released when the request is answered.
+   */
+  readonly admit?: HttpEndpointOptions["admit"];
+  /** Requests and subscriptions one connection may have open at once (default 100). */
+  readonly maxInFlight?: number | undefined;
 }
+
+/** Default of {@link StreamCodecs.maxInFlight}. */
+const MAX_IN_FLIGHT = 100;
 
 /**
  * One connection's stream of JSON-RPC messages, both protocol eras on it: a 2025-era
@@ -54,8 +68,11 @@ export class MessageStream {
     return this.#inFlight.size;
   }
 
-  /** Take one message as text; a parse or validation failure is answered on the stream. */
-  receiveText(text: string, principal: Principal): void {
+  /**
+   * Take one message as text; a parse or validation failure is answered on the stream.
+   * `httpRequest`: the HTTP request that carried it, for admission and observers.
+   */
+  receiveText(text: string, principal: Principal, httpRequest?: IncomingMessage): void {
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -68,16 +85,16 @@ export class MessageStream {
       );
       return;
     }
-    this.receive(raw, principal);
+    this.receive(raw, principal, httpRequest);
   }
 
   /** Take one parsed message from `principal`; failures are answered on the stream. */
-  receive(raw: unknown, principal: Principal): void {
+  receive(raw: unknown, principal: Principal, httpRequest?: IncomingMessage): void {
     if (this.#closed) return;
     try {
       if (Array.isArray(raw))
         throw new InvalidRequestError("Invalid request: JSON-RPC batches are not supported");
-      this.#handle(parseMessage(raw), principal).catch((error) =>
+      this.#handle(parseMessage(raw), principal, httpRequest).catch((error) =>
         this.#write(errorResponse(idOf(raw), toBerthError(error))),
       );
     } catch (error) {
@@ -122,7 +139,11 @@ export class MessageStream {
     return implicit;
   }
 
-  async #handle(incoming: ClientMessage, principal: Principal): Promise<void> {
+  async #handle(
+    incoming: ClientMessage,
+    principal: Principal,
+    httpRequest: IncomingMessage | undefined,
+  ): Promise<void> {
     if (incoming.kind === "response") {
       this.#session?.outbound.resolve(incoming.message);
       return;
@@ -149,6 +170,30 @@ export class MessageStream {
         `Invalid request: id ${JSON.stringify(request.id)} is already in use`,
       );
     }
+    const limit = this.#codecs.maxInFlight ?? MAX_IN_FLIGHT;
+    if (this.#inFlight.size + this.#subscriptions.size >= limit) {
+      throw new UnavailableError(
+        `Too many requests open on this connection (at most ${limit}); wait for answers first`,
+      );
+    }
+    const { admit } = this.#codecs;
+    let admitted = admit && httpRequest ? admit(httpRequest, principal) : undefined;
+    if (admitted instanceof Promise) admitted = await admitted;
+    const release = admitted;
+    try {
+      await this.#answer(request, isModern, principal, httpRequest);
+    } finally {
+      release?.();
+    }
+  }
+
+  async #answer(
+    request: JsonRpcRequest,
+    isModern: boolean,
+    principal: Principal,
+    httpRequest: IncomingMessage | undefined,
+  ): Promise<void> {
+    const { method } = request;
     if (isModern && method === "subscriptions/listen") {
       this.#subscriptions.set(
         request.id,
@@ -166,13 +211,22 @@ export class MessageStream {
     this.#inFlight.set(request.id, cancellation);
     try {
       const response = isModern
-        ? (await this.#codecs.modern.handle(request, principal, cancellation, this.#write)).response
+        ? (
+            await this.#codecs.modern.handle(
+              request,
+              principal,
+              cancellation,
+              this.#write,
+              httpRequest,
+            )
+          ).response
         : await this.#codecs.legacy.handle(
             this.#legacySession(principal),
             request,
             principal,
             cancellation,
             this.#write,
+            httpRequest,
           );
       if (response && !cancellation.aborted) this.#write(response);
     } finally {

@@ -117,8 +117,9 @@ export function rateLimitPlugin(options: RateLimitOptions): HostPlugin {
       let address: string | undefined;
       const addressOf = () => (address ??= countedAddress(req, trustProxy));
       let release: (() => void) | undefined;
-      // Only POSTs count: a 2025-era GET stream stays open for the whole session.
-      if (inFlight && req.method === "POST") {
+      // Only requests that do work count: POSTs, and the messages of a WebSocket (admitted
+      // with its upgrade request). A 2025-era GET stream stays open for the whole session.
+      if (inFlight && (req.method === "POST" || req.headers.upgrade !== undefined)) {
         const who = principal.subject ?? `address ${addressOf()}`;
         release = inFlight.enter(who);
         if (!release) {

@@ -1,10 +1,17 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Principal } from "../../engine/context.js";
 import type { Server } from "../../engine/server.js";
 import { HttpError, UnavailableError } from "../../errors.js";
 import { LegacyCodec } from "../../protocol/2025-11-25/codec.js";
 import { ModernCodec, type ModernCodecOptions } from "../../protocol/2026-07-28/codec.js";
-import { admitCaller, type Caller, type CallerOptions, refusalHeaders } from "../caller.js";
+import {
+  admitCaller,
+  authenticateCaller,
+  type Caller,
+  type CallerOptions,
+  refusalHeaders,
+} from "../caller.js";
 import { assertJsonContentType, parseJson, readBody } from "../http/body.js";
 import { createHostCheck } from "../http/host-check.js";
 import { writeAccepted, writeError, writeMethodNotAllowed } from "../http/respond.js";
@@ -23,6 +30,8 @@ export interface LegacySseEndpointOptions extends CallerOptions, ModernCodecOpti
   keepAliveMs?: number;
   /** Refuse new streams past this many open ones (default 10,000; 503). */
   maxSessions?: number;
+  /** Requests and subscriptions one stream may have open at once (default 100; -32030). */
+  maxInFlight?: number;
   /** How long a client may take to answer elicitation, sampling or roots (default 10 minutes). */
   clientRequestTimeoutMs?: number;
 }
@@ -84,6 +93,9 @@ export function createLegacySseEndpoint(
     modern: new ModernCodec(server, options),
     legacy: new LegacyCodec(server, options),
     clientRequestTimeoutMs: options.clientRequestTimeoutMs,
+    // Each posted request is admitted on its own, released when it is answered.
+    admit: options.admit,
+    maxInFlight: options.maxInFlight,
   };
   const sessions = new Map<string, SseSession>();
   let closing = false;
@@ -126,8 +138,15 @@ export function createLegacySseEndpoint(
   }
 
   async function postMessage(req: IncomingMessage, res: ServerResponse, query: string) {
-    const caller = await admit(req, res);
-    if (!caller) return;
+    let principal: Principal;
+    try {
+      hostCheck(req);
+      principal = await authenticateCaller(options, req);
+    } catch (error) {
+      req.resume();
+      writeError(res, error, null, refusalHeaders(options, error, req));
+      return;
+    }
     try {
       const id = new URLSearchParams(query).get("sessionId");
       if (!id) {
@@ -140,7 +159,7 @@ export function createLegacySseEndpoint(
       }
       const session = sessions.get(id);
       // A session is usable only by whoever opened it; to anyone else it does not exist.
-      if (!session || session.owner !== caller.principal.subject) {
+      if (!session || session.owner !== principal.subject) {
         throw new HttpError(
           "ERR_SESSION_NOT_FOUND",
           404,
@@ -151,7 +170,9 @@ export function createLegacySseEndpoint(
       assertJsonContentType(req);
       const raw = parseJson(await readBody(req, maxBody));
       writeAccepted(res);
-      session.stream.receive(raw, caller.principal);
+      // Admission (rate limits, concurrency) happens per request in the stream, for as long
+      // as the work runs, not for the instant of this 202.
+      session.stream.receive(raw, principal, req);
     } catch (error) {
       req.resume();
       writeError(res, error);

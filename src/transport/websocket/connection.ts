@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import { type RawData, WebSocket } from "ws";
 import type { Principal } from "../../engine/context.js";
 import { MessageStream, type StreamCodecs } from "../message-stream.js";
@@ -28,6 +29,7 @@ export class WebSocketConnection {
   constructor(
     socket: WebSocket,
     codecs: StreamCodecs,
+    upgrade: IncomingMessage,
     principal: Principal,
     maxBufferedBytes: number,
     onClose: () => void,
@@ -41,7 +43,7 @@ export class WebSocketConnection {
         return;
       }
       // binaryType is the default "nodebuffer": a message is one Buffer, fragments joined.
-      this.#stream.receiveText((data as Buffer).toString("utf8"), principal);
+      this.#stream.receiveText((data as Buffer).toString("utf8"), principal, upgrade);
     });
     socket.on("pong", () => {
       this.#alive = true;

@@ -28,6 +28,8 @@ export interface WebSocketEndpointOptions extends CallerOptions, ModernCodecOpti
   pingIntervalMs?: number;
   /** Refuse new connections past this many open ones (default 10,000; 503). */
   maxConnections?: number;
+  /** Requests and subscriptions one connection may have open at once (default 100; -32030). */
+  maxInFlight?: number;
   /** How long a client may take to answer elicitation, sampling or roots (default 10 minutes). */
   clientRequestTimeoutMs?: number;
   /** How long closing connections may take to finish their closing handshake (default 2 s). */
@@ -77,6 +79,8 @@ export function createWebSocketEndpoint(
     modern: new ModernCodec(server, options),
     legacy: new LegacyCodec(server, options),
     clientRequestTimeoutMs: options.clientRequestTimeoutMs,
+    admit: options.admit,
+    maxInFlight: options.maxInFlight,
   };
   const sockets = new WebSocketServer({
     noServer: true,
@@ -107,9 +111,10 @@ export function createWebSocketEndpoint(
           `Bad Request: offer the WebSocket subprotocol '${MCP_SUBPROTOCOL}'`,
         );
       }
+      // The handshake is admitted like a request (a rate limit counts connections too) and
+      // released at once; every request on the connection is then admitted on its own.
       const caller = await admitCaller(options, req);
-      // The socket outlives the handshake as the connection: its end is the admission's end.
-      if (caller.done) socket.once("close", caller.done);
+      caller.done?.();
       if (closing || connections.size >= maxConnections) {
         throw new UnavailableError("Too many open connections; try again later", 5);
       }
@@ -117,6 +122,7 @@ export function createWebSocketEndpoint(
         const connection = new WebSocketConnection(
           ws,
           codecs,
+          req,
           caller.principal,
           maxBufferedBytes,
           () => connections.delete(connection),
