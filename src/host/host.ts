@@ -197,7 +197,15 @@ export async function startHost(
         // The listener stays open while requests finish: connections still arriving (a load
         // balancer takes a moment to notice /readyz) get a 503 they can retry elsewhere,
         // instead of a reset from a closed listener.
+        const deadline = Date.now() + deadlineMs;
+        // Requests on WebSocket and HTTP+SSE streams finish too; new ones there get -32030.
+        const streams = mounts.flatMap((mount) =>
+          [mount.websocket?.endpoint, mount.sse2024?.endpoint].filter((e) => e !== undefined),
+        );
+        for (const endpoint of streams) endpoint.drain();
         await inFlight.drain(deadlineMs);
+        while (Date.now() < deadline && streams.some((endpoint) => endpoint.requestsInFlight > 0))
+          await new Promise((resolve) => setTimeout(resolve, 20));
         stopAccepting(http);
         inFlight.hintRetry(RETRY_HINT_MS);
         // Ends streams and sessions, then closes connections, the server, store, plugins.

@@ -54,6 +54,7 @@ export class MessageStream {
   readonly #inFlight = new Map<RequestId, Cancellation>();
   readonly #subscriptions = new Map<RequestId, Subscription>();
   #closed = false;
+  #draining = false;
 
   /** `write` sends one message to the client; it is never called after {@link close}. */
   constructor(codecs: StreamCodecs, write: (message: object) => void) {
@@ -66,6 +67,11 @@ export class MessageStream {
   /** Requests being answered now. */
   get inFlight(): number {
     return this.#inFlight.size;
+  }
+
+  /** Refuse new requests (-32030, retry elsewhere) while those in flight finish. */
+  drain(): void {
+    this.#draining = true;
   }
 
   /**
@@ -170,6 +176,8 @@ export class MessageStream {
         `Invalid request: id ${JSON.stringify(request.id)} is already in use`,
       );
     }
+    if (this.#draining)
+      throw new UnavailableError("The server is shutting down; retry in a moment");
     const limit = this.#codecs.maxInFlight ?? MAX_IN_FLIGHT;
     if (this.#inFlight.size + this.#subscriptions.size >= limit) {
       throw new UnavailableError(

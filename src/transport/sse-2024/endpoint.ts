@@ -45,6 +45,10 @@ export interface LegacySseEndpoint {
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   /** Open streams, one per client session. */
   readonly sessionCount: number;
+  /** Requests being answered on all streams now. */
+  readonly requestsInFlight: number;
+  /** Refuse new requests on open streams (-32030) while those in flight finish. */
+  drain(): void;
   /** End every stream and refuse new ones. */
   close(): void;
 }
@@ -200,6 +204,14 @@ export function createLegacySseEndpoint(
     },
     get sessionCount() {
       return sessions.size;
+    },
+    get requestsInFlight() {
+      let count = 0;
+      for (const session of sessions.values()) count += session.stream.inFlight;
+      return count;
+    },
+    drain() {
+      for (const session of sessions.values()) session.stream.drain();
     },
     close() {
       closing = true;

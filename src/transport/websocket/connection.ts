@@ -57,6 +57,16 @@ export class WebSocketConnection {
     });
   }
 
+  /** Requests being answered on this connection now. */
+  get inFlight(): number {
+    return this.#stream.inFlight;
+  }
+
+  /** Refuse new requests while those in flight finish. */
+  drain(): void {
+    this.#stream.drain();
+  }
+
   /** Ping the client; end a connection whose client did not answer the previous ping. */
   heartbeat(): void {
     if (!this.#alive) {

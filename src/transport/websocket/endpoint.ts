@@ -45,6 +45,10 @@ export interface WebSocketEndpoint {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Open connections. */
   readonly connectionCount: number;
+  /** Requests being answered on all connections now. */
+  readonly requestsInFlight: number;
+  /** Refuse new requests on open connections (-32030) while those in flight finish. */
+  drain(): void;
   /** Close every connection with 1001 and refuse new ones. */
   close(): void;
 }
@@ -141,6 +145,14 @@ export function createWebSocketEndpoint(
     },
     get connectionCount() {
       return connections.size;
+    },
+    get requestsInFlight() {
+      let count = 0;
+      for (const connection of connections) count += connection.inFlight;
+      return count;
+    },
+    drain() {
+      for (const connection of connections) connection.drain();
     },
     close() {
       closing = true;

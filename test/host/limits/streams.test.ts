@@ -88,6 +88,21 @@ describe("limits on WebSocket and HTTP+SSE requests", () => {
     socket.close();
   });
 
+  it("lets a WebSocket call finish when the host drains, and refuses new ones (regression: cut at once)", async () => {
+    const started = await start({ rules: [] });
+    const { socket, answer } = await connect(started);
+    socket.send(call(1, "slow"));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const drained = started.drain(5_000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    socket.send(call(2, "echo", { text: "late" }));
+    const [first, second] = await Promise.all([answer(1), answer(2)]);
+    expect(first.result.content[0].text).toBe("slow done");
+    expect(second.error).toMatchObject({ code: -32030 });
+    await drained;
+    host = undefined;
+  });
+
   it("holds a concurrency slot for an HTTP+SSE request until it is answered, not until its 202", async () => {
     const started = await start({ rules: [], concurrency: { perPrincipal: 1 } });
     const controller = new AbortController();
