@@ -1,10 +1,14 @@
 import { generateApiKey, ResourceServer } from "berth";
 import { MemoryAuthStore } from "berth/store";
 
-/** A resource server accepting one API key each for users alice and bob. */
+/**
+ * A resource server accepting one API key each for users alice and bob (key ids
+ * `key-alice`, `key-bob`), with the store they are in.
+ */
 export async function keyedResourceServer(): Promise<{
   auth: ResourceServer;
   keys: { alice: string; bob: string };
+  store: MemoryAuthStore;
 }> {
   const store = new MemoryAuthStore();
   const now = Date.now();
@@ -34,5 +38,5 @@ export async function keyedResourceServer(): Promise<{
     });
     keys[name] = key;
   }
-  return { auth: new ResourceServer({ store }), keys };
+  return { auth: new ResourceServer({ store }), keys, store };
 }

@@ -216,6 +216,17 @@ describe("WebSocket", () => {
     expect((await c.answer(1)).result.content).toEqual([{ type: "text", text: "signed" }]);
   });
 
+  it("closes with 1008 once the connection's key is revoked (regression: kept working)", async () => {
+    const { auth, keys, store } = await keyedResourceServer();
+    const url = await start({ auth });
+    const c = await open(url, { authorization: `Key ${keys.alice}` });
+    c.socket.send(modernCall(1, "echo", { text: "before" }));
+    expect((await c.answer(1)).result.content).toEqual([{ type: "text", text: "before" }]);
+    await store.revokeApiKey("key-alice", Date.now());
+    c.socket.send(modernCall(2, "echo", { text: "after" }));
+    expect(await c.closed()).toBe(1008);
+  });
+
   it("closes with 1009 on a message larger than the limit", async () => {
     const c = await open(await start({ maxBodyBytes: 1024 }));
     c.socket.send(modernCall(1, "echo", { text: "x".repeat(2048) }));

@@ -11,19 +11,29 @@ export const CloseCode = {
   UnsupportedData: 1003,
   /** A message larger than the limit (sent by `ws` itself, from `maxPayload`). */
   MessageTooBig: 1009,
+  /** The connection's credentials expired or were revoked. */
+  PolicyViolation: 1008,
   /** The client does not read what it is sent; the server will not buffer without bound. */
   TryAgainLater: 1013,
 } as const;
 
 /**
+ * Checks the connection's credentials again (they may have expired or been revoked since
+ * the handshake); resolves to the caller, or rejects.
+ */
+export type Reauthenticate = () => Principal | Promise<Principal>;
+
+/**
  * One WebSocket connection serving one stream of JSON-RPC messages, one message per text
- * frame, on behalf of the principal who opened it.
+ * frame, on behalf of the principal who opened it. With `reauthenticate`, every message is
+ * taken only once the credentials still hold; otherwise the connection is closed with 1008.
  */
 export class WebSocketConnection {
   readonly #socket: WebSocket;
   readonly #stream: MessageStream;
   readonly #maxBufferedBytes: number;
   #alive = true;
+  #checked: Promise<void> = Promise.resolve();
 
   /** `onClose` runs once, when the connection is gone. */
   constructor(
@@ -33,6 +43,7 @@ export class WebSocketConnection {
     principal: Principal,
     maxBufferedBytes: number,
     onClose: () => void,
+    reauthenticate?: Reauthenticate,
   ) {
     this.#socket = socket;
     this.#maxBufferedBytes = maxBufferedBytes;
@@ -43,7 +54,22 @@ export class WebSocketConnection {
         return;
       }
       // binaryType is the default "nodebuffer": a message is one Buffer, fragments joined.
-      this.#stream.receiveText((data as Buffer).toString("utf8"), principal, upgrade);
+      const text = (data as Buffer).toString("utf8");
+      if (!reauthenticate) {
+        this.#stream.receiveText(text, principal, upgrade);
+        return;
+      }
+      // Messages are taken in order, each once its check is done.
+      this.#checked = this.#checked.then(async () => {
+        let current: Principal;
+        try {
+          current = await reauthenticate();
+        } catch {
+          this.#close(CloseCode.PolicyViolation, "Credentials expired or revoked; reconnect");
+          return;
+        }
+        this.#stream.receiveText(text, current, upgrade);
+      });
     });
     socket.on("pong", () => {
       this.#alive = true;

@@ -5,7 +5,7 @@ import type { Server } from "../../engine/server.js";
 import { HttpError, UnavailableError } from "../../errors.js";
 import { LegacyCodec } from "../../protocol/2025-11-25/codec.js";
 import { ModernCodec, type ModernCodecOptions } from "../../protocol/2026-07-28/codec.js";
-import { admitCaller, type CallerOptions, refusalHeaders } from "../caller.js";
+import { admitCaller, authenticateCaller, type CallerOptions, refusalHeaders } from "../caller.js";
 import { createHostCheck } from "../http/host-check.js";
 import { MAX_BUFFERED_BYTES } from "../http/sse.js";
 import type { StreamCodecs } from "../message-stream.js";
@@ -130,6 +130,9 @@ export function createWebSocketEndpoint(
           caller.principal,
           maxBufferedBytes,
           () => connections.delete(connection),
+          // Credentials are checked again for every message: a revoked key or an expired
+          // token ends the connection. Known credentials are answered from memory.
+          options.auth ? () => authenticateCaller(options, req) : undefined,
         );
         if (closing) connection.close();
         else connections.add(connection);
