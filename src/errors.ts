@@ -233,6 +233,13 @@ export class UnavailableError extends BerthError {
   }
 }
 
+/** `Retry-After` for a refusal that says when to retry (429, 503); undefined otherwise. */
+export function retryAfterHeader(failure: BerthError): Record<string, string> | undefined {
+  return failure instanceof RateLimitedError || failure instanceof UnavailableError
+    ? { "retry-after": String(failure.retryAfterSeconds) }
+    : undefined;
+}
+
 /** The caller is authenticated but lacks scopes the operation needs (HTTP 403). */
 export class InsufficientScopeError extends BerthError {
   /** Every scope the operation needs, granted or not. */

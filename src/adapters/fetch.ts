@@ -16,7 +16,7 @@ import {
 } from "../transport/http/host-check.js";
 import { checkModernHeaders } from "../transport/http/modern-headers.js";
 import { readRequestBody } from "./web/body.js";
-import { challengeHeaders, finalResponse, isModern, legacyRefusal } from "./web/refusals.js";
+import { finalResponse, isModern, legacyRefusal } from "./web/refusals.js";
 import { errorJsonResponse, jsonResponse, methodNotAllowed } from "./web/respond.js";
 import { SseStream } from "./web/sse-stream.js";
 
@@ -98,7 +98,7 @@ export function createFetchHandler(
       try {
         principal = await auth.authenticate(headers.authorization, resource);
       } catch (error) {
-        return errorJsonResponse(error, null, challengeHeaders(auth, error, resource));
+        return errorJsonResponse(error, null, auth?.challenge(error, resource));
       }
     }
     if (request.method !== "POST") return methodNotAllowed("POST");
@@ -122,7 +122,7 @@ export function createFetchHandler(
       const streams = (headers.accept ?? "").includes("text/event-stream");
       return await answer(message, principal, request.signal, streams, resource);
     } catch (error) {
-      return errorJsonResponse(error, idOf(raw), challengeHeaders(auth, error, resource));
+      return errorJsonResponse(error, idOf(raw), auth?.challenge(error, resource));
     }
   }
 

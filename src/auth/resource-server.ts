@@ -1,9 +1,10 @@
 import type { Principal } from "../engine/context.js";
 import type { JsonObject } from "../engine/types.js";
-import { UnauthorizedError } from "../errors.js";
+import { InsufficientScopeError, UnauthorizedError } from "../errors.js";
 import type { ApiKeyStore, AuthStore, UserStore } from "../store/types.js";
 import { hashApiKey, isApiKey } from "./api-key.js";
 import { setBounded } from "./bounded-map.js";
+import { bearerChallenge } from "./challenge.js";
 
 /** Options of a {@link ResourceServer}. */
 export interface ResourceServerOptions {
@@ -111,6 +112,37 @@ export class ResourceServer {
     if (!this.#options.verifyToken)
       throw new UnauthorizedError("The bearer token is not valid here", "invalid_token");
     return this.#options.verifyToken(credential, resource);
+  }
+
+  /**
+   * The `WWW-Authenticate` header refusing `error` at `resource`, pointing at its metadata:
+   * the scopes this server supports for a 401, the scopes needed for a 403
+   * `insufficient_scope`; undefined for any other error.
+   */
+  challenge(error: unknown, resource: string): Record<string, string> | undefined {
+    const url = new URL(resource);
+    const resourceMetadata = `${url.origin}${protectedResourceMetadataPath(url)}`;
+    if (error instanceof UnauthorizedError) {
+      const scope = this.scopesSupported;
+      return {
+        "www-authenticate": bearerChallenge({
+          resourceMetadata,
+          ...(scope.length > 0 ? { scope } : {}),
+          ...(error.oauthError ? { error: error.oauthError, errorDescription: error.message } : {}),
+        }),
+      };
+    }
+    if (error instanceof InsufficientScopeError) {
+      return {
+        "www-authenticate": bearerChallenge({
+          resourceMetadata,
+          scope: error.requiredScopes,
+          error: "insufficient_scope",
+          errorDescription: error.message,
+        }),
+      };
+    }
+    return undefined;
   }
 
   /** The protected-resource metadata document (RFC 9728) for `resource`. */

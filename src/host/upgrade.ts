@@ -24,13 +24,7 @@ export function handleUpgrades(
     const pathname = query < 0 ? target : target.slice(0, query);
     const endpoint = byPath.get(pathname);
     if (draining()) {
-      refuseUpgrade(
-        socket,
-        new UnavailableError("The server is shutting down; retry in a moment"),
-        {
-          "retry-after": "1",
-        },
-      );
+      refuseUpgrade(socket, new UnavailableError("The server is shutting down; retry in a moment"));
     } else if (endpoint) endpoint.handleUpgrade(req, socket, head);
     else
       refuseUpgrade(

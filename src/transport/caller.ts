@@ -1,14 +1,7 @@
 import type { IncomingMessage } from "node:http";
-import { bearerChallenge } from "../auth/challenge.js";
 import type { ResourceServer } from "../auth/resource-server.js";
 import { ANONYMOUS, type Principal } from "../engine/context.js";
-import {
-  InsufficientScopeError,
-  RateLimitedError,
-  UnauthorizedError,
-  UnavailableError,
-} from "../errors.js";
-import { type HttpEndpointOptions, metadataUrl } from "./http/handler.js";
+import type { HttpEndpointOptions } from "./http/handler.js";
 import type { HostCheckOptions } from "./http/host-check.js";
 
 /** Who may open a connection, and how the protected resource is named. */
@@ -71,34 +64,14 @@ export async function admitCaller(options: CallerOptions, req: IncomingMessage):
 }
 
 /**
- * Headers that go with a refusal: the `WWW-Authenticate` challenge of a 401 (pointing at
- * the resource's metadata), `Retry-After` of a 429 or 503.
+ * Headers that go with a refusal: the `WWW-Authenticate` challenge of a 401 or 403
+ * (pointing at the resource's metadata). `Retry-After` is added where the response is
+ * written.
  */
 export function refusalHeaders(
   options: CallerOptions,
   error: unknown,
   req: IncomingMessage,
 ): Record<string, string> {
-  if (error instanceof RateLimitedError || error instanceof UnavailableError)
-    return { "retry-after": String(error.retryAfterSeconds) };
-  if (!options.auth) return {};
-  if (error instanceof InsufficientScopeError) {
-    return {
-      "www-authenticate": bearerChallenge({
-        resourceMetadata: metadataUrl(resourceOf(options, req)),
-        scope: error.requiredScopes,
-        error: "insufficient_scope",
-        errorDescription: error.message,
-      }),
-    };
-  }
-  if (!(error instanceof UnauthorizedError)) return {};
-  const scope = options.auth.scopesSupported;
-  return {
-    "www-authenticate": bearerChallenge({
-      resourceMetadata: metadataUrl(resourceOf(options, req)),
-      ...(scope.length > 0 ? { scope } : {}),
-      ...(error.oauthError ? { error: error.oauthError, errorDescription: error.message } : {}),
-    }),
-  };
+  return options.auth?.challenge(error, resourceOf(options, req)) ?? {};
 }

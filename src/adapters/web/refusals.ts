@@ -1,43 +1,10 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { bearerChallenge } from "../../auth/challenge.js";
-import { protectedResourceMetadataPath, type ResourceServer } from "../../auth/resource-server.js";
-import { HttpError, InsufficientScopeError, JsonRpcCode, UnauthorizedError } from "../../errors.js";
+import type { ResourceServer } from "../../auth/resource-server.js";
+import { HttpError, JsonRpcCode } from "../../errors.js";
 import type { ClientMessage, JsonRpcResponse } from "../../protocol/jsonrpc.js";
 import { isModernVersion, META, MODERN_VERSION } from "../../protocol/versions.js";
-import { STATUS_OF } from "../../transport/http/modern.js";
+import { refusalOf, STATUS_OF } from "../../transport/http/modern.js";
 import { jsonResponse } from "./respond.js";
-
-/** `WWW-Authenticate` for authorization failures, pointing at the resource's metadata. */
-export function challengeHeaders(
-  auth: ResourceServer | undefined,
-  error: unknown,
-  resource: string,
-): Record<string, string> | undefined {
-  if (!auth) return undefined;
-  const target = new URL(resource);
-  const resourceMetadata = `${target.origin}${protectedResourceMetadataPath(target)}`;
-  if (error instanceof UnauthorizedError) {
-    const scope = auth.scopesSupported;
-    return {
-      "www-authenticate": bearerChallenge({
-        resourceMetadata,
-        ...(scope.length > 0 ? { scope } : {}),
-        ...(error.oauthError ? { error: error.oauthError, errorDescription: error.message } : {}),
-      }),
-    };
-  }
-  if (error instanceof InsufficientScopeError) {
-    return {
-      "www-authenticate": bearerChallenge({
-        resourceMetadata,
-        scope: error.requiredScopes,
-        error: "insufficient_scope",
-        errorDescription: error.message,
-      }),
-    };
-  }
-  return undefined;
-}
 
 /**
  * The JSON response to a 2026-07-28 request, with the status the node endpoint gives it:
@@ -52,19 +19,8 @@ export function finalResponse(
 ): Response {
   const error = response.error;
   if (!error) return jsonResponse(200, response);
-  if (error.code === JsonRpcCode.RateLimited || error.code === JsonRpcCode.Unavailable) {
-    const after = (error.data as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
-    return jsonResponse(
-      error.code === JsonRpcCode.RateLimited ? 429 : 503,
-      response,
-      typeof after === "number" ? { "retry-after": String(after) } : {},
-    );
-  }
-  const data = error.data as { error?: string; requiredScopes?: string[] } | undefined;
-  if (auth && data?.error === "insufficient_scope") {
-    const refusal = new InsufficientScopeError("this operation", data.requiredScopes ?? []);
-    return jsonResponse(403, response, challengeHeaders(auth, refusal, resource));
-  }
+  const refusal = refusalOf(error, auth ? (scope) => auth.challenge(scope, resource) : undefined);
+  if (refusal) return jsonResponse(refusal.status, response, refusal.headers);
   return jsonResponse(STATUS_OF[error.code] ?? status, response);
 }
 

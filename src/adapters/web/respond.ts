@@ -1,4 +1,4 @@
-import { type BerthError, RateLimitedError, toBerthError, UnavailableError } from "../../errors.js";
+import { type BerthError, retryAfterHeader, toBerthError } from "../../errors.js";
 import { errorResponse, type RequestId } from "../../protocol/jsonrpc.js";
 
 /** A JSON response with a status. */
@@ -23,11 +23,10 @@ export function errorJsonResponse(
   headers?: Record<string, string>,
 ): Response {
   const failure: BerthError = toBerthError(error);
-  const retry =
-    failure instanceof RateLimitedError || failure instanceof UnavailableError
-      ? { "retry-after": String(failure.retryAfterSeconds) }
-      : undefined;
-  return jsonResponse(failure.status, errorResponse(id, failure), { ...headers, ...retry });
+  return jsonResponse(failure.status, errorResponse(id, failure), {
+    ...headers,
+    ...retryAfterHeader(failure),
+  });
 }
 
 /** 405 with the methods the endpoint accepts. */

@@ -1,15 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { bearerChallenge } from "../../auth/challenge.js";
-import { protectedResourceMetadataPath, type ResourceServer } from "../../auth/resource-server.js";
+import type { ResourceServer } from "../../auth/resource-server.js";
 import { ANONYMOUS, type Principal } from "../../engine/context.js";
 import type { Server } from "../../engine/server.js";
 import type { JsonObject } from "../../engine/types.js";
-import {
-  InsufficientScopeError,
-  InvalidRequestError,
-  JsonRpcCode,
-  UnauthorizedError,
-} from "../../errors.js";
+import { InvalidRequestError } from "../../errors.js";
 import { LegacyCodec } from "../../protocol/2025-11-25/codec.js";
 import { ModernCodec, type ModernCodecOptions } from "../../protocol/2026-07-28/codec.js";
 import { type ClientMessage, idOf, parseMessage } from "../../protocol/jsonrpc.js";
@@ -24,7 +18,7 @@ import {
   type Refusal,
   serveLegacy,
 } from "./legacy.js";
-import { type ModernEndpoint, serveModern } from "./modern.js";
+import { type ModernEndpoint, refusalOf, serveModern } from "./modern.js";
 import type { Reply } from "./reply.js";
 import { writeError, writeMethodNotAllowed } from "./respond.js";
 import { SessionTable, type SessionTableOptions } from "./sessions.js";
@@ -73,12 +67,6 @@ export interface HttpEndpoint {
   close(): void;
 }
 
-/** URL of the protected-resource metadata of a resource. */
-export function metadataUrl(resource: string): string {
-  const url = new URL(resource);
-  return `${url.origin}${protectedResourceMetadataPath(url)}`;
-}
-
 function isModern(req: IncomingMessage, incoming: ClientMessage): boolean {
   const header = req.headers["mcp-protocol-version"];
   if (typeof header === "string" && isModernVersion(header.trim())) return true;
@@ -107,21 +95,8 @@ export function createHttpEndpoint(
   const keepAliveMs = options.keepAliveMs ?? 15_000;
   const auth = options.auth;
   const admit = options.admit;
-  const refusal: Refusal = (response, req) => {
-    const code = response.error?.code;
-    if (code === JsonRpcCode.RateLimited || code === JsonRpcCode.Unavailable) {
-      const after = (response.error?.data as { retryAfterSeconds?: unknown } | undefined)
-        ?.retryAfterSeconds;
-      return {
-        status: code === JsonRpcCode.RateLimited ? 429 : 503,
-        headers: typeof after === "number" ? { "retry-after": String(after) } : {},
-      };
-    }
-    const data = response.error?.data as { error?: string; requiredScopes?: string[] } | undefined;
-    if (!auth || data?.error !== "insufficient_scope") return undefined;
-    const error = new InsufficientScopeError("this operation", data.requiredScopes ?? []);
-    return { status: 403, headers: challengeHeaders(error, req) ?? {} };
-  };
+  const refusal: Refusal = (response, req) =>
+    refusalOf(response.error, auth ? (error) => auth.challenge(error, resourceOf(req)) : undefined);
   /** The canonical URL of this endpoint, as the client reached it. */
   const resourceOf = (req: IncomingMessage): string =>
     options.publicUrl ?? `http://${req.headers.host ?? "localhost"}${options.path ?? "/mcp"}`;
@@ -163,34 +138,8 @@ export function createHttpEndpoint(
   }
 
   /** `WWW-Authenticate` for authorization failures, pointing at this resource's metadata. */
-  function challengeHeaders(
-    error: unknown,
-    req: IncomingMessage,
-  ): Record<string, string> | undefined {
-    if (!auth) return undefined;
-    const resourceMetadata = metadataUrl(resourceOf(req));
-    if (error instanceof UnauthorizedError) {
-      const scope = auth.scopesSupported;
-      return {
-        "www-authenticate": bearerChallenge({
-          resourceMetadata,
-          ...(scope.length > 0 ? { scope } : {}),
-          ...(error.oauthError ? { error: error.oauthError, errorDescription: error.message } : {}),
-        }),
-      };
-    }
-    if (error instanceof InsufficientScopeError) {
-      return {
-        "www-authenticate": bearerChallenge({
-          resourceMetadata,
-          scope: error.requiredScopes,
-          error: "insufficient_scope",
-          errorDescription: error.message,
-        }),
-      };
-    }
-    return undefined;
-  }
+  const challengeHeaders = (error: unknown, req: IncomingMessage) =>
+    auth?.challenge(error, resourceOf(req));
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {

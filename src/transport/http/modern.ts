@@ -2,10 +2,20 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Cancellation } from "../../engine/cancellation.js";
 import type { Principal } from "../../engine/context.js";
 import type { Server } from "../../engine/server.js";
-import { InvalidRequestError, JsonRpcCode, toBerthError } from "../../errors.js";
+import {
+  InsufficientScopeError,
+  InvalidRequestError,
+  JsonRpcCode,
+  toBerthError,
+} from "../../errors.js";
 import type { ModernCodec } from "../../protocol/2026-07-28/codec.js";
 import { listen } from "../../protocol/2026-07-28/listen.js";
-import { type ClientMessage, errorResponse, type JsonRpcRequest } from "../../protocol/jsonrpc.js";
+import {
+  type ClientMessage,
+  errorResponse,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from "../../protocol/jsonrpc.js";
 import type { Refusal } from "./legacy.js";
 import { checkModernHeaders } from "./modern-headers.js";
 import { Reply } from "./reply.js";
@@ -19,6 +29,30 @@ export const STATUS_OF: Record<number, number> = {
   [JsonRpcCode.MissingRequiredClientCapability]: 400,
   [JsonRpcCode.UnsupportedProtocolVersion]: 400,
 };
+
+/**
+ * The HTTP status and headers of a JSON-RPC error that refuses a request rather than
+ * answering it: 429 or 503 with `Retry-After` for rate limits and unavailability, 403 with
+ * `challenge`'s header for insufficient scope (only when there is a `challenge`, that is,
+ * authorization). Undefined for other errors.
+ */
+export function refusalOf(
+  error: JsonRpcResponse["error"],
+  challenge: ((refusal: InsufficientScopeError) => Record<string, string> | undefined) | undefined,
+): { status: number; headers: Record<string, string> } | undefined {
+  if (!error) return undefined;
+  if (error.code === JsonRpcCode.RateLimited || error.code === JsonRpcCode.Unavailable) {
+    const after = (error.data as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    return {
+      status: error.code === JsonRpcCode.RateLimited ? 429 : 503,
+      headers: typeof after === "number" ? { "retry-after": String(after) } : {},
+    };
+  }
+  const data = error.data as { error?: string; requiredScopes?: string[] } | undefined;
+  if (!challenge || data?.error !== "insufficient_scope") return undefined;
+  const refusal = new InsufficientScopeError("this operation", data.requiredScopes ?? []);
+  return { status: 403, headers: challenge(refusal) ?? {} };
+}
 
 /** Shared state of the 2026-07-28 side of the endpoint. */
 export interface ModernEndpoint {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { JsonObject } from "../../engine/types.js";
-import { type BerthError, RateLimitedError, toBerthError, UnavailableError } from "../../errors.js";
+import { type BerthError, retryAfterHeader, toBerthError } from "../../errors.js";
 import { errorResponse, type RequestId } from "../../protocol/jsonrpc.js";
 import { EVENT_ID_SEPARATOR } from "./reply.js";
 import { SSE_HEADERS, writeEvent } from "./sse.js";
@@ -35,11 +35,11 @@ export function writeError(
   const failure: BerthError = toBerthError(error);
   // Past a body limit the rest of the body is unread: close the connection, don't drain it.
   const close = failure.status === 413 ? { connection: "close" } : undefined;
-  const retry =
-    failure instanceof RateLimitedError || failure instanceof UnavailableError
-      ? { "retry-after": String(failure.retryAfterSeconds) }
-      : undefined;
-  writeJson(res, failure.status, errorResponse(id, failure), { ...headers, ...close, ...retry });
+  writeJson(res, failure.status, errorResponse(id, failure), {
+    ...headers,
+    ...close,
+    ...retryAfterHeader(failure),
+  });
 }
 
 /** 202 Accepted with no body, for notifications and responses. */
