@@ -53,6 +53,7 @@ export class MessageStream {
   #session: LegacySession | undefined;
   readonly #inFlight = new Map<RequestId, Cancellation>();
   readonly #subscriptions = new Map<RequestId, Subscription>();
+  readonly #running = new Set<Promise<void>>();
   #closed = false;
   #draining = false;
 
@@ -100,12 +101,32 @@ export class MessageStream {
     try {
       if (Array.isArray(raw))
         throw new InvalidRequestError("Invalid request: JSON-RPC batches are not supported");
-      this.#handle(parseMessage(raw), principal, httpRequest).catch((error) =>
+      const task = this.#handle(parseMessage(raw), principal, httpRequest).catch((error) =>
         this.#write(errorResponse(idOf(raw), toBerthError(error))),
       );
+      this.#running.add(task);
+      void task.finally(() => this.#running.delete(task));
     } catch (error) {
       this.#write(errorResponse(idOf(raw), toBerthError(error)));
     }
+  }
+
+  /** Cancel every request in flight (their handlers' signals fire); the stream stays open. */
+  abort(reason: Error): void {
+    for (const cancellation of this.#inFlight.values()) cancellation.abort(reason);
+  }
+
+  /**
+   * End once the client stops sending but may still read (stdio's input ended): listen
+   * streams send their final result, what waits on the client fails, requests in flight
+   * finish and are answered, then the session ends.
+   */
+  async finish(): Promise<void> {
+    for (const subscription of this.#subscriptions.values()) subscription.end();
+    this.#subscriptions.clear();
+    this.#session?.outbound.rejectAll();
+    await Promise.allSettled([...this.#running]);
+    this.close(true);
   }
 
   /**

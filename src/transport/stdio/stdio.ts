@@ -1,22 +1,12 @@
 import type { Readable, Writable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import { Cancellation } from "../../engine/cancellation.js";
 import { LOCAL } from "../../engine/context.js";
 import type { Server } from "../../engine/server.js";
-import type { JsonObject } from "../../engine/types.js";
-import { InvalidRequestError, ParseError, toBerthError } from "../../errors.js";
+import { InvalidRequestError } from "../../errors.js";
 import { LegacyCodec } from "../../protocol/2025-11-25/codec.js";
-import { LegacySession } from "../../protocol/2025-11-25/session.js";
 import { ModernCodec, type ModernCodecOptions } from "../../protocol/2026-07-28/codec.js";
-import { listen, type Subscription } from "../../protocol/2026-07-28/listen.js";
-import {
-  type ClientMessage,
-  errorResponse,
-  idOf,
-  parseMessage,
-  type RequestId,
-} from "../../protocol/jsonrpc.js";
-import { LEGACY_VERSIONS, META } from "../../protocol/versions.js";
+import { errorResponse } from "../../protocol/jsonrpc.js";
+import { MessageStream } from "../message-stream.js";
 
 /** Options of {@link serveStdio}. */
 export interface StdioOptions extends ModernCodecOptions {
@@ -50,100 +40,24 @@ export function serveStdio(server: Server, options: StdioOptions = {}): StdioCon
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
   const maxLine = options.maxLineBytes ?? 4 * 1024 * 1024;
-  const modern = new ModernCodec(server, options);
-  const legacy = new LegacyCodec(server, options);
   const write = (message: unknown) => {
     if (!output.writableEnded) output.write(`${JSON.stringify(message)}\n`);
   };
-  // The legacy session exists only once a 2025-era client spoke: a 2026 client must
-  // receive no notification it did not subscribe to.
-  let session: LegacySession | undefined;
-  const inFlight = new Map<RequestId, Cancellation>();
-  const subscriptions = new Map<RequestId, Subscription>();
-  const running = new Set<Promise<void>>();
-
-  const openSession = (created: LegacySession): LegacySession => {
-    session?.close();
-    session = created;
-    session.unsolicited = { send: write, end: () => {} };
-    return session;
-  };
-  const legacySession = (): LegacySession => {
-    if (session) return session;
-    const implicit = openSession(
-      new LegacySession(LEGACY_VERSIONS[0], false, options.clientRequestTimeoutMs),
-    );
-    implicit.watch((listener) => server.onChange(listener));
-    return implicit;
-  };
-
-  async function handle(incoming: ClientMessage): Promise<void> {
-    if (incoming.kind === "response") {
-      session?.outbound.resolve(incoming.message);
-      return;
-    }
-    const { method, params } = incoming.message;
-    if (incoming.kind === "notification") {
-      if (method === "notifications/cancelled") {
-        const id = params["requestId"] as RequestId;
-        inFlight.get(id)?.abort(new Error("Cancelled by client"));
-        subscriptions.get(id)?.close();
-        subscriptions.delete(id);
-      } else if (session) {
-        legacy.notify(session, incoming.message);
-      }
-      return;
-    }
-    const request = incoming.message;
-    const meta = params["_meta"] as JsonObject | undefined;
-    const isModern =
-      method === "server/discover" || (meta !== undefined && META.protocolVersion in meta);
-    if (inFlight.has(request.id) || subscriptions.has(request.id)) {
-      throw new InvalidRequestError(
-        `Invalid request: id ${JSON.stringify(request.id)} is already in use`,
-      );
-    }
-    if (isModern && method === "subscriptions/listen") {
-      subscriptions.set(request.id, listen(server, request, write));
-      return;
-    }
-    if (!isModern && method === "initialize") {
-      const opened = legacy.initialize(request, { sessionId: false, watch: true });
-      openSession(opened.session);
-      write(opened.response);
-      return;
-    }
-    const cancellation = new Cancellation();
-    inFlight.set(request.id, cancellation);
-    try {
-      const response = isModern
-        ? (await modern.handle(request, LOCAL, cancellation, write)).response
-        : await legacy.handle(legacySession(), request, LOCAL, cancellation, write);
-      if (response && !cancellation.aborted) write(response);
-    } finally {
-      inFlight.delete(request.id);
-    }
-  }
+  // The local user is trusted: no cap on requests in flight.
+  const stream = new MessageStream(
+    {
+      server,
+      modern: new ModernCodec(server, options),
+      legacy: new LegacyCodec(server, options),
+      clientRequestTimeoutMs: options.clientRequestTimeoutMs,
+      maxInFlight: Number.POSITIVE_INFINITY,
+    },
+    write,
+  );
 
   function onLine(line: string): void {
     if (line.trim() === "") return;
-    let raw: unknown;
-    try {
-      try {
-        raw = JSON.parse(line);
-      } catch (error) {
-        throw new ParseError("Parse error: the line is not valid JSON", { cause: error });
-      }
-      if (Array.isArray(raw))
-        throw new InvalidRequestError("Invalid request: JSON-RPC batches are not supported");
-      const task = handle(parseMessage(raw)).catch((error) =>
-        write(errorResponse(idOf(raw), toBerthError(error))),
-      );
-      running.add(task);
-      task.finally(() => running.delete(task));
-    } catch (error) {
-      write(errorResponse(idOf(raw), toBerthError(error)));
-    }
+    stream.receiveText(line, LOCAL);
   }
 
   // Decode across chunk boundaries, so a multi-byte character split between chunks survives.
@@ -184,13 +98,8 @@ export function serveStdio(server: Server, options: StdioOptions = {}): StdioCon
     if (finishing) return;
     finishing = true;
     input.off("data", onData);
-    for (const subscription of subscriptions.values()) subscription.end();
-    subscriptions.clear();
-    // The client can no longer answer: fail what waits on it. Other work finishes, since a
-    // client that closed its input may still read the output.
-    session?.outbound.rejectAll();
-    await Promise.allSettled([...running]);
-    session?.close();
+    // A client that closed its input may still read the output: work in flight finishes.
+    await stream.finish();
     resolveClosed();
   };
   input.on("data", onData);
@@ -203,7 +112,7 @@ export function serveStdio(server: Server, options: StdioOptions = {}): StdioCon
   return {
     closed,
     close() {
-      for (const cancellation of inFlight.values()) cancellation.abort(new Error("Server closing"));
+      stream.abort(new Error("Server closing"));
       void finish();
     },
   };
