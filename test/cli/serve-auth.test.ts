@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { modernMeta } from "../support/http.js";
+import { callTool } from "../support/http.js";
 import { spawnCli, tempDir } from "./support.js";
 
 /** `berth serve --auth`: sign-in on, on the store `berth users` and `berth keys` write. */
@@ -57,25 +57,7 @@ describe("berth serve --auth", () => {
     dir.remove();
   });
 
-  function call(name: string, headers: Record<string, string>) {
-    return fetch(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-protocol-version": "2026-07-28",
-        "mcp-method": "tools/call",
-        "mcp-name": name,
-        ...headers,
-      },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "tools/call",
-        params: { name, arguments: {}, _meta: modernMeta() },
-      }),
-    });
-  }
+  const call = (name: string, headers: Record<string, string>) => callTool(url, name, {}, headers);
 
   it("refuses calls without credentials and points at its authorization server", async () => {
     const response = await call("whoami", {});
@@ -95,8 +77,7 @@ describe("berth serve --auth", () => {
   it("serves the key's owner, with the key's scopes", async () => {
     const response = await call("whoami", { authorization: `Key ${key}` });
     expect(response.status).toBe(200);
-    const body: any = await response.json();
-    expect(body.result.structuredContent).toMatchObject({
+    expect(response.body.result.structuredContent).toMatchObject({
       name: "ann",
       via: "api-key",
       scopes: ["profile"],

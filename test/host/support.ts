@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { createServer, generateApiKey, hashPassword, type Server } from "berth";
 import { MemoryAuthStore } from "berth/store";
 import { z } from "zod";
-import { modernMeta, readJsonRpc } from "../support/http.js";
 
 /** The password of every user {@link seededStore} creates. */
 export const PASSWORD = "correct horse battery";
@@ -56,37 +55,7 @@ export async function seededStore<K extends string>(
   return { store, keys: made };
 }
 
-/** A 2026-07-28 tools/call to `url`; the status, headers and JSON-RPC answer. */
-export async function callTool(
-  url: string | URL,
-  name: string,
-  args: Record<string, unknown>,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Headers; body: any }> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      "mcp-protocol-version": "2026-07-28",
-      "mcp-method": "tools/call",
-      "mcp-name": name,
-      ...headers,
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "tools/call",
-      params: { name, arguments: args, _meta: modernMeta() },
-    }),
-  });
-  return { status: response.status, headers: response.headers, body: await readJsonRpc(response) };
-}
-
-/** The text of a tools/call result. */
-export function resultText(body: any): string | undefined {
-  return body?.result?.content?.[0]?.text;
-}
+export { callTool, resultText } from "../support/http.js";
 
 /** A new empty directory, and a function removing it. */
 export function tempDir(): { path: string; remove: () => void } {
