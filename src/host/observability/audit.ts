@@ -1,4 +1,5 @@
 import type { AuthEvent } from "../../auth/server/authorization-server.js";
+import { quoted } from "./json-lines.js";
 
 /** Use of an API key (logged at most once a minute per key, address and mount). */
 export interface ApiKeyEvent {
@@ -75,6 +76,27 @@ const MAX_DEPTH = 32;
 
 const normalize = (key: string): string => key.toLowerCase().replace(/[-_]/g, "");
 
+/** Key names whose sensitivity is remembered, per redactor. */
+const KNOWN_KEYS_LIMIT = 4096;
+
+/**
+ * Whether a key name is sensitive under `keys` (see {@link redactor}). Answers are
+ * remembered, since the same few argument names come back on every call.
+ */
+function sensitivity(keys: readonly string[]): (key: string) => boolean {
+  const words = [...new Set(keys.map(normalize).filter(Boolean))];
+  const known = new Map<string, boolean>();
+  return (key) => {
+    let answer = known.get(key);
+    if (answer === undefined) {
+      const name = normalize(key);
+      answer = alwaysSensitive(name) || words.some((word) => name.includes(word));
+      if (known.size < KNOWN_KEYS_LIMIT) known.set(key, answer);
+    }
+    return answer;
+  };
+}
+
 /**
  * A function that copies a JSON value with the values of sensitive keys replaced by
  * "[redacted]", at any depth (arrays included). A key is sensitive when its name,
@@ -89,11 +111,7 @@ const normalize = (key: string): string => key.toLowerCase().replace(/[-_]/g, ""
 export function redactor(
   keys: readonly string[] = DEFAULT_REDACT_KEYS,
 ): (value: unknown) => unknown {
-  const words = [...new Set(keys.map(normalize).filter(Boolean))];
-  const sensitive = (key: string): boolean => {
-    const name = normalize(key);
-    return alwaysSensitive(name) || words.some((word) => name.includes(word));
-  };
+  const sensitive = sensitivity(keys);
   const copy = (value: unknown, depth: number): unknown => {
     if (value === null || typeof value !== "object") return value;
     if (depth >= MAX_DEPTH) return "[too deep]";
@@ -110,13 +128,81 @@ export function redactor(
   return (value) => copy(value, 0);
 }
 
-/** The `arguments` field of a tool call's audit line under a policy (undefined: leave out). */
-export function argumentsFor(
+const REDACTED_JSON = JSON.stringify(REDACTED);
+const TOO_DEEP_JSON = JSON.stringify("[too deep]");
+
+/**
+ * A function that writes a JSON value as JSON text with the values of sensitive keys
+ * replaced by "[redacted]": the same rules as {@link redactor}, in one pass and without a
+ * copy. A value JSON cannot hold (a BigInt, a cycle past the depth limit) is written as a
+ * string saying so.
+ *
+ * @example
+ * const toJson = jsonRedactor(["password"]);
+ * toJson({ user: "ann", password: "x" }); // '{"user":"ann","password":"[redacted]"}'
+ */
+export function jsonRedactor(
+  keys: readonly string[] = DEFAULT_REDACT_KEYS,
+): (value: unknown) => string {
+  const sensitive = sensitivity(keys);
+  const write = (value: unknown, depth: number): string => {
+    switch (typeof value) {
+      case "string":
+        return quoted(value);
+      case "number":
+        return Number.isFinite(value) ? String(value) : "null";
+      case "boolean":
+        return value ? "true" : "false";
+      case "object":
+        break;
+      case "bigint":
+        return '"[unserializable]"';
+      default:
+        return "null";
+    }
+    if (value === null) return "null";
+    if (depth >= MAX_DEPTH) return TOO_DEEP_JSON;
+    if (typeof (value as { toJSON?: unknown }).toJSON === "function")
+      return write((value as { toJSON(): unknown }).toJSON(), depth);
+    if (Array.isArray(value)) {
+      if (value.length === 2 && typeof value[0] === "string" && sensitive(value[0]))
+        return `[${quoted(value[0])},${REDACTED_JSON}]`;
+      let text = "[";
+      for (let i = 0; i < value.length; i++) {
+        if (i > 0) text += ",";
+        const item: unknown = value[i];
+        text += item === undefined || typeof item === "function" ? "null" : write(item, depth + 1);
+      }
+      return `${text}]`;
+    }
+    let text = "{";
+    for (const key of Object.keys(value)) {
+      const item = (value as Record<string, unknown>)[key];
+      if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
+      if (text.length > 1) text += ",";
+      text += `${quoted(key)}:${sensitive(key) ? REDACTED_JSON : write(item, depth + 1)}`;
+    }
+    return `${text}}`;
+  };
+  return (value) => write(value, 0);
+}
+
+/**
+ * The `arguments` field of a tool call's audit line under a policy, as JSON text
+ * (undefined: leave it out).
+ */
+export function argumentsJson(
   policy: ArgumentsPolicy,
-  redact: (value: unknown) => unknown,
+  redactJson: (value: unknown) => string,
   args: unknown,
-): unknown {
-  if (policy === "omit") return undefined;
-  if (policy === "full") return args;
-  return redact(args);
+): string | undefined {
+  if (policy === "omit" || args === undefined) return undefined;
+  if (policy === "full") {
+    try {
+      return JSON.stringify(args) ?? "null";
+    } catch {
+      return '"[unserializable]"';
+    }
+  }
+  return redactJson(args);
 }

@@ -8,6 +8,7 @@ export {
   type AuditEvent,
   type AuditOptions,
   DEFAULT_REDACT_KEYS,
+  jsonRedactor,
   redactor,
 } from "./audit.js";
 export { type LoggingOptions, type LoggingPlugin, loggingPlugin } from "./logging.js";

@@ -9,10 +9,20 @@ import {
   type ApiKeyEvent,
   type AuditEvent,
   type AuditOptions,
-  argumentsFor,
+  argumentsJson,
   DEFAULT_REDACT_KEYS,
+  jsonRedactor,
   redactor,
 } from "./audit.js";
+import {
+  field,
+  LineSink,
+  lineEnd,
+  lineStart,
+  numberField,
+  plainField,
+  rawField,
+} from "./json-lines.js";
 import { prettyDestination } from "./pretty.js";
 import { requestIdOf } from "./request-id.js";
 
@@ -41,23 +51,40 @@ export interface LoggingPlugin extends HostPlugin {
 }
 
 /** What the request log learns about one HTTP request while it is answered. */
-interface RequestRecord {
-  readonly id: string;
-  principal: Principal | undefined;
-  mcpMethod: string | undefined;
-  mcpName: string | undefined;
+class RequestRecord {
+  principal: Principal | undefined = undefined;
+  mcpMethod: string | undefined = undefined;
+  mcpName: string | undefined = undefined;
+  /** True while this plugin is still to write the request's line. */
+  lineOpen = false;
+  /** The audit fields of a tool call the request carried, written with its request line. */
+  audit: string | undefined = undefined;
+
+  constructor(readonly id: string) {}
+}
+
+/** Where a request's record is kept on the request itself (cheaper than a WeakMap). */
+const RECORD = Symbol("berth.requestRecord");
+
+/** A request the logging plugin has seen. */
+interface Recorded extends IncomingMessage {
+  [RECORD]?: RequestRecord;
 }
 
 const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 /** API key use is audited once per key, address and mount in this window. */
 const KEY_USE_WINDOW_MS = 60_000;
 const KEY_USE_LIMIT = 10_000;
+/** What every audit line of a tool call starts with, after the time. */
+const TOOL_CALL = ',"audit":true,"event":"tool-call"';
 
 /**
  * Structured logs of a host with pino: one line per HTTP request (request id, mount,
  * method, status, duration, caller, MCP method and name) and an audit log of every tool
- * call, sign-in and token (lines marked `"audit": true`). The request id comes from a
- * valid `X-Request-Id` header or is generated, and is echoed in the response.
+ * call, sign-in and token (lines marked `"audit": true`). A tool call carried by one HTTP
+ * request is written as one line holding both: its audit fields and the request's (unless
+ * the audit log has its own destination). The request id comes from a valid
+ * `X-Request-Id` header or is generated, and is echoed in the response.
  *
  * @example
  * const logging = loggingPlugin({ level: "info", audit: { arguments: "redact" } });
@@ -75,43 +102,52 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   };
-  const destinationOf = (out: NodeJS.WritableStream | undefined): DestinationStream => {
-    if (format === "pretty") return prettyDestination(out ?? process.stderr);
-    return out ?? pino.destination({ dest: 2, sync: true });
+  // Every line of the plugin, pino's and the hot path's own, goes through one sink per
+  // destination: written together once per turn of the event loop, in order.
+  const sinkOf = (out: NodeJS.WritableStream | undefined): LineSink => {
+    if (format === "pretty") return new LineSink(prettyDestination(out ?? process.stderr));
+    return new LineSink(
+      (out as DestinationStream | undefined) ?? pino.destination({ dest: 2, sync: true }),
+    );
   };
-  const destination = destinationOf(options.destination);
-  const logger = pino({ ...shape, level }, destination);
+  const sink = sinkOf(options.destination);
+  const logger = pino({ ...shape, level }, sink);
 
   const audit = options.audit === false ? undefined : (options.audit ?? {});
   // The audit log does not depend on the log level: it is a record, not a diagnostic.
-  const auditLog =
-    audit &&
-    pino(
-      { ...shape, level: "info" },
-      audit.destination ? destinationOf(audit.destination) : destination,
-    ).child({ audit: true });
+  const auditSink = audit && (audit.destination ? sinkOf(audit.destination) : sink);
+  const auditLog = auditSink && pino({ ...shape, level: "info" }, auditSink).child({ audit: true });
   const policy = audit?.arguments ?? "redact";
   if (!["redact", "omit", "full"].includes(policy))
     throw new Error(`Unknown audit arguments policy "${policy}": use redact, omit or full`);
-  const redact = redactor(audit?.redactKeys ?? DEFAULT_REDACT_KEYS);
+  const redactKeys = audit?.redactKeys ?? DEFAULT_REDACT_KEYS;
+  const redact = redactor(redactKeys);
+  const redactJson = jsonRedactor(redactKeys);
+  // A tool call's audit fields ride on its request line when both go to one place.
+  const sharedLine = auditSink === sink;
 
-  // The record of a request is found by the request: the hooks get it, and so do calls
+  // The record of a request is found on the request: the hooks get it, and so do calls
   // (`httpRequest`). No async context: Node 20's AsyncLocalStorage slows every promise.
-  const records = new WeakMap<IncomingMessage, RequestRecord>();
-  const recordOf = (req: IncomingMessage): RequestRecord => {
-    let record = records.get(req);
+  const recordOf = (req: Recorded): RequestRecord => {
+    let record = req[RECORD];
     if (!record) {
-      record = {
-        id: requestIdOf(req),
-        principal: undefined,
-        mcpMethod: undefined,
-        mcpName: undefined,
-      };
-      records.set(req, record);
+      record = new RequestRecord(requestIdOf(req));
+      req[RECORD] = record;
     }
     return record;
   };
   const keyUses = new Map<string, number>();
+  // `,"mount":"…"` of each mount, written once.
+  const mountFields = new Map<string, string>();
+  const mountField = (name: string | undefined): string => {
+    if (name === undefined) return "";
+    let text = mountFields.get(name);
+    if (text === undefined) {
+      text = field("mount", name);
+      mountFields.set(name, text);
+    }
+    return text;
+  };
   const trustProxy = options.trustProxy;
 
   const writeAudit = (event: AuditEvent): void => {
@@ -142,33 +178,43 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
       const record = recordOf(req);
       res.setHeader("x-request-id", record.id);
       if (!logger.isLevelEnabled("info")) return undefined;
+      record.lineOpen = true;
       const started = performance.now();
       return (status) => {
+        record.lineOpen = false;
         const headers = req.headers;
-        const principal = record.principal;
         const url = req.url ?? "/";
         const query = url.indexOf("?");
-        const line = {
-          requestId: record.id,
-          mount: mount?.name,
-          method: req.method,
-          path: query < 0 ? url : url.slice(0, query),
-          address: peerAddress(req, trustProxy),
-          status,
-          durationMs: Math.round((performance.now() - started) * 100) / 100,
-          subject: principal?.subject,
-          via: principal?.via,
-          clientId: principal?.clientId,
-          mcpMethod: record.mcpMethod ?? single(headers["mcp-method"]),
-          mcpName: record.mcpName ?? single(headers["mcp-name"]),
-        };
-        if (status >= 500) logger.error(line, "request");
-        else logger.info(line, "request");
+        // The request id and the method need no escaping: both are checked tokens.
+        const common =
+          plainField("requestId", record.id) +
+          mountField(mount?.name) +
+          plainField("method", req.method) +
+          field("path", query < 0 ? url : url.slice(0, query)) +
+          field("address", peerAddress(req, trustProxy)) +
+          numberField("status", status) +
+          numberField("durationMs", Math.round((performance.now() - started) * 100) / 100);
+        const start = lineStart(status >= 500 ? "error" : "info");
+        if (record.audit !== undefined) {
+          sink.write(start + TOOL_CALL + common + record.audit + lineEnd("tool call"));
+          return;
+        }
+        const principal = record.principal;
+        sink.write(
+          start +
+            common +
+            field("subject", principal?.subject) +
+            field("via", principal?.via) +
+            field("clientId", principal?.clientId) +
+            field("mcpMethod", record.mcpMethod ?? single(headers["mcp-method"])) +
+            field("mcpName", record.mcpName ?? single(headers["mcp-name"])) +
+            lineEnd("request"),
+        );
       };
     },
     admit(mount) {
       return (req, principal) => {
-        const record = records.get(req);
+        const record = (req as Recorded)[RECORD];
         if (record) record.principal = principal;
         if (auditLog && principal.via === "api-key") noteKeyUse(req, principal, mount);
         return undefined;
@@ -177,39 +223,51 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
     observer(mount): CallObserver {
       return {
         start(call) {
-          const record = call.httpRequest ? records.get(call.httpRequest) : undefined;
+          const record = (call.httpRequest as Recorded | undefined)?.[RECORD];
           if (record) {
             record.mcpMethod ??= call.method;
             record.mcpName ??= call.name;
             record.principal ??= call.principal;
           }
-          if (!auditLog || call.method !== "tools/call") return undefined;
+          if (!auditSink || call.method !== "tools/call") return undefined;
           const started = performance.now();
           return (outcome, error) => {
             const principal = call.principal;
-            auditLog.info(
-              {
-                event: "tool-call",
-                requestId: record?.id,
-                mount: mount.name,
-                server: call.server,
-                tool: call.name,
-                subject: principal.subject,
-                via: principal.via,
-                clientId: principal.clientId,
-                keyId: principal.keyId,
-                arguments: argumentsFor(policy, redact, call.params["arguments"]),
-                outcome,
-                durationMs: Math.round((performance.now() - started) * 100) / 100,
-                error: outcome === "error" && error instanceof Error ? error.message : undefined,
-              },
-              "tool call",
-            );
+            const fields =
+              field("server", call.server) +
+              field("tool", call.name) +
+              field("subject", principal.subject) +
+              plainField("via", principal.via) +
+              field("clientId", principal.clientId) +
+              field("keyId", principal.keyId) +
+              rawField("arguments", argumentsJson(policy, redactJson, call.params["arguments"])) +
+              plainField("outcome", outcome) +
+              numberField("callDurationMs", Math.round((performance.now() - started) * 100) / 100) +
+              field(
+                "error",
+                outcome === "error" && error instanceof Error ? error.message : undefined,
+              );
+            // One line with the request's fields, when its line is still to come and has
+            // no other call on it; otherwise a line of its own.
+            if (sharedLine && record?.lineOpen && record.audit === undefined) record.audit = fields;
+            else
+              auditSink.write(
+                lineStart("info") +
+                  TOOL_CALL +
+                  (record ? plainField("requestId", record.id) : "") +
+                  mountField(mount.name) +
+                  fields +
+                  lineEnd("tool call"),
+              );
           };
         },
       };
     },
-    close: () => new Promise<void>((resolve) => logger.flush(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (auditSink && auditSink !== sink) auditSink.flush();
+        logger.flush(() => resolve());
+      }),
   };
 }
 

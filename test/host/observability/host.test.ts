@@ -53,13 +53,21 @@ describe("observability plugins on a host", () => {
     expect(await response.text()).toContain('"5"');
     const id = response.headers.get("x-request-id");
 
+    // The call's audit line is its request line too: one line, with both.
     await vi.waitFor(() =>
-      expect(out.entries().find((line) => line["msg"] === "request")).toBeDefined(),
+      expect(out.entries().find((line) => line["requestId"] === id)).toBeDefined(),
     );
-    const line = out.entries().find((entry) => entry["msg"] === "request")!;
-    expect(line).toMatchObject({ requestId: id, mount: "calc", status: 200, via: "anonymous" });
-    const audit = out.entries().find((entry) => entry["event"] === "tool-call")!;
-    expect(audit).toMatchObject({ requestId: id, tool: "add", outcome: "ok", mount: "calc" });
+    const lines = out.entries().filter((entry) => entry["requestId"] === id);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      audit: true,
+      event: "tool-call",
+      mount: "calc",
+      status: 200,
+      via: "anonymous",
+      tool: "add",
+      outcome: "ok",
+    });
 
     const families = parse(await (await fetch(`${origin}/metrics`)).text());
     const calls = families.find((family) => family.name === "berth_calls_total")!;
@@ -105,13 +113,9 @@ describe("observability plugins on a host", () => {
     expect(await call.text()).toContain('"2"');
     const id = call.headers.get("x-request-id");
     await vi.waitFor(() =>
-      expect(
-        out.entries().find((line) => line["requestId"] === id && line["msg"] === "request"),
-      ).toBeDefined(),
+      expect(out.entries().find((line) => line["requestId"] === id)).toBeDefined(),
     );
-    const line = out
-      .entries()
-      .find((entry) => entry["requestId"] === id && entry["msg"] === "request");
-    expect(line).toMatchObject({ mcpMethod: "tools/call", mcpName: "add", mount: "calc" });
+    const line = out.entries().find((entry) => entry["requestId"] === id);
+    expect(line).toMatchObject({ event: "tool-call", tool: "add", mount: "calc", status: 200 });
   });
 });

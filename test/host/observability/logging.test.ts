@@ -73,23 +73,22 @@ async function logged(
 }
 
 const withKey = () => ({ authorization: `Bearer ${key}` });
-const requestLines = (out: Captured) => out.entries().filter((entry) => entry["msg"] === "request");
+/** Lines about a request: request lines, and tool-call lines that are their request's line. */
+const requestLines = (out: Captured) =>
+  out.entries().filter((entry) => entry["status"] !== undefined);
 const auditLines = (out: Captured) => out.entries().filter((entry) => entry["audit"] === true);
 
 describe("request log", () => {
   it("writes one JSON line per request with its id, mount, status, duration and caller", async () => {
     const { harness, out } = await logged();
-    const answer = await harness.modern(
-      "tools/call",
-      { name: "add", arguments: { a: 1, b: 2 } },
-      withKey(),
-    );
+    const answer = await harness.modern("tools/list", {}, withKey());
     const id = answer.headers.get("x-request-id");
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     await vi.waitFor(() => expect(requestLines(out)).toHaveLength(1));
     const [line] = requestLines(out);
     expect(line).toMatchObject({
       level: "info",
+      msg: "request",
       requestId: id,
       mount: "calc",
       method: "POST",
@@ -98,11 +97,43 @@ describe("request log", () => {
       status: 200,
       subject: "u-ann",
       via: "api-key",
-      mcpMethod: "tools/call",
-      mcpName: "add",
+      mcpMethod: "tools/list",
     });
     expect(typeof line!["durationMs"]).toBe("number");
     expect(Date.parse(line!["time"])).toBeGreaterThan(0);
+  });
+
+  it("writes a tool call as one line holding its audit record and its request's fields", async () => {
+    const { harness, out } = await logged();
+    const answer = await harness.modern(
+      "tools/call",
+      { name: "add", arguments: { a: 1, b: 2 } },
+      withKey(),
+    );
+    const id = answer.headers.get("x-request-id");
+    await vi.waitFor(() => expect(requestLines(out)).toHaveLength(1));
+    expect(out.entries().filter((line) => line["requestId"] === id)).toHaveLength(1);
+    const [line] = requestLines(out);
+    expect(line).toMatchObject({
+      level: "info",
+      msg: "tool call",
+      audit: true,
+      event: "tool-call",
+      requestId: id,
+      mount: "calc",
+      method: "POST",
+      path: "/mcp",
+      address: "127.0.0.1",
+      status: 200,
+      server: "calculator",
+      tool: "add",
+      subject: "u-ann",
+      via: "api-key",
+      arguments: { a: 1, b: 2 },
+      outcome: "ok",
+    });
+    expect(typeof line!["durationMs"]).toBe("number");
+    expect(typeof line!["callDurationMs"]).toBe("number");
   });
 
   it("echoes a valid X-Request-Id and replaces one that could break a log line", async () => {
@@ -130,7 +161,8 @@ describe("request log", () => {
   ])(
     "names the MCP method and tool of a 2025-era request from the engine call (request hook %s enter)",
     async (_order, inside) => {
-      const { harness, out } = await logged({}, inside);
+      // Without the audit log, so the call has a request line of its own to name it in.
+      const { harness, out } = await logged({ audit: false }, inside);
       const session = await harness.initializeLegacy(withKey());
       const response = await harness.post(
         {
@@ -225,7 +257,7 @@ describe("audit log of tool calls", () => {
       via: "api-key",
       outcome: "ok",
     });
-    expect(typeof lines[0]!["durationMs"]).toBe("number");
+    expect(typeof lines[0]!["callDurationMs"]).toBe("number");
     expect(typeof lines[0]!["time"]).toBe("string");
   });
 
@@ -287,9 +319,13 @@ describe("audit log of tool calls", () => {
     const separate = capture();
     const { lines, out } = await auditedCall({ destination: separate.stream });
     expect(lines).toHaveLength(0);
-    expect(requestLines(out)).toHaveLength(1);
-    const audited = separate.entries().filter((line) => line["event"] === "tool-call");
-    expect(audited).toHaveLength(1);
+    expect(requestLines(out)).toMatchObject([{ msg: "request", mcpName: "connect" }]);
+    await vi.waitFor(() =>
+      expect(separate.entries().filter((line) => line["event"] === "tool-call")).toHaveLength(1),
+    );
+    const audited = separate.entries().find((line) => line["event"] === "tool-call");
+    expect(audited).toMatchObject({ audit: true, tool: "connect", mount: "calc" });
+    expect(audited!["requestId"]).toBe(requestLines(out)[0]!["requestId"]);
   });
 });
 

@@ -1,0 +1,168 @@
+/**
+ * The log lines of a busy host, written without a general-purpose serializer: the request
+ * and tool-call lines have a fixed shape, so each is built as one string, in the same shape
+ * pino writes (`level`, `time`, fields, `msg`), and lines are handed to their destination
+ * together once per turn of the event loop instead of one write each.
+ */
+
+/** Where lines go: a stream, or a pino destination. */
+export interface LineDestination {
+  write(chunk: string): unknown;
+  flush?(done: (error?: Error) => void): void;
+  flushSync?(): void;
+}
+
+/** Characters a JSON string cannot hold as they are. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON must escape
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A string as a JSON string literal. */
+export function quoted(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+}
+
+/**
+ * `,"key":value` for one field of a line, or "" when the value is undefined. `key` is one
+ * of the plugin's own field names, written as it is.
+ */
+export function field(key: string, value: unknown): string {
+  switch (typeof value) {
+    case "undefined":
+      return "";
+    case "string":
+      return `,"${key}":${quoted(value)}`;
+    case "number":
+      return Number.isFinite(value) ? `,"${key}":${value}` : `,"${key}":null`;
+    case "boolean":
+      return `,"${key}":${value}`;
+    default:
+      return `,"${key}":${jsonOf(value)}`;
+  }
+}
+
+/**
+ * `,"key":"value"` for a string known to need no escaping (a checked token, an enum
+ * member), or "" when it is undefined.
+ */
+export function plainField(key: string, value: string | undefined): string {
+  return value === undefined ? "" : `,"${key}":"${value}"`;
+}
+
+/** `,"key":n` for a number (null when it is not finite). */
+export function numberField(key: string, value: number): string {
+  return Number.isFinite(value) ? `,"${key}":${value}` : `,"${key}":null`;
+}
+
+/** `,"key":json` for a value already written as JSON text, or "" when there is none. */
+export function rawField(key: string, json: string | undefined): string {
+  return json === undefined ? "" : `,"${key}":${json}`;
+}
+
+/** Any value as JSON; one that cannot be (a BigInt, a cycle) as a string saying so. */
+function jsonOf(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? "null";
+  } catch {
+    return '"[unserializable]"';
+  }
+}
+
+let isoMillis = -1;
+let isoText = "";
+
+/** The current time as an ISO 8601 string, computed once per millisecond. */
+export function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoMillis) {
+    isoMillis = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
+}
+
+/** The start of a line: `{"level":…,"time":…`; fields and {@link lineEnd} follow. */
+export function lineStart(level: string): string {
+  return `{"level":"${level}","time":"${isoNow()}"`;
+}
+
+/** The end of a line: its message, the closing brace and the newline. */
+export function lineEnd(msg: string): string {
+  return `,"msg":${quoted(msg)}}\n`;
+}
+
+/** Pending text above this many characters is written at once rather than at the turn's end. */
+const FLUSH_AT = 64 * 1024;
+
+/** Sinks holding lines not yet written, flushed if the process exits before their turn ends. */
+const pending = new Set<LineSink>();
+let exitHooked = false;
+
+/**
+ * Lines collected during one turn of the event loop and written to their destination
+ * together, in the order they came. A pino logger can write through it too (it is a valid
+ * pino destination), so its lines keep their place among the others.
+ */
+export class LineSink {
+  readonly #destination: LineDestination;
+  #text = "";
+  #scheduled = false;
+
+  constructor(destination: LineDestination) {
+    this.#destination = destination;
+  }
+
+  /** Add one or more whole lines (each ending in a newline). */
+  write(lines: string): boolean {
+    this.#text += lines;
+    if (this.#text.length >= FLUSH_AT) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      pending.add(this);
+      if (!exitHooked) {
+        exitHooked = true;
+        process.once("exit", flushPending);
+      }
+      setImmediate(this.#flushTurn);
+    }
+    return true;
+  }
+
+  /**
+   * Write what is pending now. `done` (pino's `logger.flush`) is called once the destination
+   * has written it through, when it can say so.
+   */
+  flush(done?: (error?: Error) => void): void {
+    const text = this.#text;
+    if (text !== "") {
+      this.#text = "";
+      this.#destination.write(text);
+    }
+    if (!done) return;
+    if (this.#destination.flush) this.#destination.flush(done);
+    else done();
+  }
+
+  /** Write what is pending and ask the destination to write through, synchronously. */
+  flushSync(): void {
+    this.flush();
+    this.#destination.flushSync?.();
+  }
+
+  readonly #flushTurn = (): void => {
+    this.#scheduled = false;
+    pending.delete(this);
+    this.flush();
+  };
+}
+
+function flushPending(): void {
+  exitHooked = false;
+  for (const sink of pending) {
+    try {
+      sink.flushSync();
+    } catch {
+      // The process is exiting; a destination that cannot write any more is left as it is.
+    }
+  }
+  pending.clear();
+}

@@ -1,0 +1,161 @@
+import { execFileSync } from "node:child_process";
+import { jsonRedactor, redactor } from "berth";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  field,
+  LineSink,
+  lineEnd,
+  lineStart,
+  numberField,
+  quoted,
+} from "../../../src/host/observability/json-lines.js";
+
+describe("jsonRedactor", () => {
+  const toJson = jsonRedactor();
+  const copy = redactor();
+
+  it.each([
+    ["a flat object", { a: 2, b: 3 }],
+    ["sensitive keys at any depth", { user: "ann", db: { password: "x", list: [{ apiKey: 1 }] } }],
+    [
+      "header pairs",
+      {
+        headers: [
+          ["Authorization", "Bearer t"],
+          ["Accept", "*/*"],
+        ],
+      },
+    ],
+    ["strings that need escaping", { q: 'say "hi"\\ \n\t\u0001 \u2028 é 😀' }],
+    ["empty containers and nulls", { a: {}, b: [], c: null, d: [null] }],
+    ["booleans and numbers", { t: true, f: false, n: -1.5e-7, big: 1e300 }],
+  ])("writes %s as JSON.stringify writes the redacted copy", (_name, value) => {
+    expect(toJson(value)).toBe(JSON.stringify(copy(value)));
+    expect(JSON.parse(toJson(value))).toEqual(copy(value));
+  });
+
+  it("writes what JSON cannot hold as JSON.stringify does", () => {
+    const value = {
+      gone: undefined,
+      fn: () => 1,
+      list: [undefined, () => 1, Number.NaN, Number.POSITIVE_INFINITY],
+      when: new Date(0),
+    };
+    expect(toJson(value)).toBe(JSON.stringify(value));
+  });
+
+  it("writes a lone surrogate escaped, so the line stays valid UTF-8", () => {
+    expect(toJson({ s: "\ud800" })).toBe('{"s":"\\ud800"}');
+  });
+
+  it("stops at a depth limit instead of overflowing the stack", () => {
+    const deep: Record<string, unknown> = {};
+    let at = deep;
+    for (let i = 0; i < 100; i++) {
+      const next = {};
+      at["x"] = next;
+      at = next;
+    }
+    expect(toJson(deep)).toContain('"[too deep]"');
+    expect(() => JSON.parse(toJson(deep))).not.toThrow();
+  });
+
+  it("says so for a BigInt, which JSON.stringify refuses", () => {
+    expect(toJson({ n: 1n })).toBe('{"n":"[unserializable]"}');
+  });
+
+  it("redacts the keys given instead of the default list", () => {
+    expect(jsonRedactor(["user"])({ user: "ann", password: "x" })).toBe(
+      '{"user":"[redacted]","password":"x"}',
+    );
+  });
+});
+
+describe("fields of a line", () => {
+  it("quotes a string, escaping only when it must", () => {
+    expect(quoted("plain")).toBe('"plain"');
+    expect(quoted('a"b')).toBe(JSON.stringify('a"b'));
+    expect(quoted("a\nb")).toBe(JSON.stringify("a\nb"));
+  });
+
+  it("writes each kind of value, and nothing for undefined", () => {
+    const line =
+      lineStart("info") +
+      field("s", "x") +
+      field("n", 2) +
+      field("b", false) +
+      field("o", { k: [1] }) +
+      field("u", undefined) +
+      field("nan", Number.NaN) +
+      numberField("inf", Number.POSITIVE_INFINITY) +
+      lineEnd("done");
+    expect(line.endsWith("\n")).toBe(true);
+    const parsed = JSON.parse(line);
+    expect(parsed).toMatchObject({ level: "info", s: "x", n: 2, b: false, o: { k: [1] } });
+    expect(parsed).toMatchObject({ nan: null, inf: null, msg: "done" });
+    expect(parsed).not.toHaveProperty("u");
+    expect(Date.parse(parsed.time)).toBeGreaterThan(0);
+  });
+});
+
+describe("LineSink", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("writes the lines of one turn of the event loop together, in order", async () => {
+    const writes: string[] = [];
+    const sink = new LineSink({ write: (chunk) => writes.push(chunk) });
+    sink.write("1\n");
+    sink.write("2\n");
+    expect(writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual(["1\n2\n"]);
+    sink.write("3\n");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual(["1\n2\n", "3\n"]);
+  });
+
+  it("writes at once past 64 KiB instead of holding more", () => {
+    const writes: string[] = [];
+    const sink = new LineSink({ write: (chunk) => writes.push(chunk) });
+    const line = `${"x".repeat(1023)}\n`;
+    for (let i = 0; i < 64; i++) sink.write(line);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toHaveLength(64 * 1024);
+  });
+
+  it("flushes on demand and waits for a destination that can say when it is written", () => {
+    const writes: string[] = [];
+    let flushed = false;
+    const sink = new LineSink({
+      write: (chunk) => writes.push(chunk),
+      flush: (done) => {
+        flushed = true;
+        done();
+      },
+    });
+    sink.write("a\n");
+    const done = vi.fn();
+    sink.flush(done);
+    expect(writes).toEqual(["a\n"]);
+    expect(flushed).toBe(true);
+    expect(done).toHaveBeenCalledOnce();
+  });
+
+  it("writes pending lines when the process exits before the turn ends", () => {
+    // The built module, in a process of its own that exits in the turn it wrote in.
+    const module = new URL("../../../dist/src/host/observability/json-lines.js", import.meta.url);
+    const script = `
+      import { writeSync } from "node:fs";
+      const { LineSink } = await import(${JSON.stringify(module.href)});
+      const sink = new LineSink({ write: (chunk) => writeSync(1, chunk) });
+      sink.write("last words\\n");
+      process.exit(0);
+    `;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+    });
+    expect(out).toBe("last words\n");
+  });
+});
