@@ -8,13 +8,19 @@ import {
 
 /** Options of a {@link MemoryRateLimitStore}. */
 export interface MemoryRateLimitStoreOptions {
-  /** Most buckets kept at once (default 100,000, about 20 MB); the least recently used go first. */
+  /** Most buckets kept at once (default 100,000, about 20 MB); ones not used recently go first. */
   maxKeys?: number;
+}
+
+/** A bucket, and whether it was used since the eviction sweep last passed it. */
+interface Entry extends BucketState {
+  used: boolean;
 }
 
 /**
  * Rate-limit buckets in this process's memory, answered synchronously. Bounded: past
- * `maxKeys` buckets the least recently used one is dropped. An idle bucket refills, so
+ * `maxKeys` buckets one not used recently is dropped (the "second chance" approximation
+ * of least recently used, which costs nothing on a hit). An idle bucket refills, so
  * dropping it changes nothing unless it was still refilling, and then the caller gets its
  * budget back early, never later. No timers.
  *
@@ -22,8 +28,8 @@ export interface MemoryRateLimitStoreOptions {
  * rateLimitPlugin({ store: new MemoryRateLimitStore({ maxKeys: 10_000 }), rules: [...] });
  */
 export class MemoryRateLimitStore implements RateLimitStore {
-  // A Map iterates in insertion order; re-inserting on use keeps it least recently used first.
-  readonly #buckets = new Map<string, BucketState>();
+  // A Map iterates in insertion order: the sweep for a bucket to drop starts at the oldest.
+  readonly #buckets = new Map<string, Entry>();
   readonly #maxKeys: number;
 
   constructor(options: MemoryRateLimitStoreOptions = {}) {
@@ -40,15 +46,27 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   /** Take one token from the bucket `key` at `now` (ms). */
   take(key: string, bucket: TokenBucket, now: number): RateLimitDecision {
-    const previous = this.#buckets.get(key);
-    if (previous) this.#buckets.delete(key);
-    else if (this.#buckets.size >= this.#maxKeys) {
-      const oldest = this.#buckets.keys().next();
-      if (!oldest.done) this.#buckets.delete(oldest.value);
+    let entry = this.#buckets.get(key);
+    if (entry) entry.used = true;
+    else {
+      if (this.#buckets.size >= this.#maxKeys) this.#evictOne();
+      entry = { tokens: bucket.capacity, updatedAt: now, used: false };
+      this.#buckets.set(key, entry);
     }
-    const { state, decision } = takeToken(previous, bucket, now);
-    this.#buckets.set(key, state);
-    return decision;
+    return takeToken(entry, bucket, now).decision;
+  }
+
+  /**
+   * Drop the oldest bucket not used since the sweep last passed it; a used one gets a
+   * second chance (moved to the end, marked unused). Ends within one pass over the map.
+   */
+  #evictOne(): void {
+    for (const [key, entry] of this.#buckets) {
+      this.#buckets.delete(key);
+      if (!entry.used) return;
+      entry.used = false;
+      this.#buckets.set(key, entry);
+    }
   }
 
   /** Drop every bucket. */

@@ -26,13 +26,8 @@ export interface RateLimitOptions {
   trustProxy?: TrustedProxies;
 }
 
-/** One bucket to take a token from, and what to say when it is empty. */
-interface Check {
-  readonly rule: CompiledRule;
-  readonly key: string;
-  /** The tool, for tool rules. */
-  readonly tool?: string;
-}
+/** Tool names whose matching rules are remembered per mount (names come from clients). */
+const TOOL_RULES_LIMIT = 1024;
 
 /** Rules that fit a mount, split by where they are checked. */
 interface MountRules {
@@ -77,38 +72,43 @@ export function rateLimitPlugin(options: RateLimitOptions): HostPlugin {
   };
 
   /**
-   * Take a token per rule in turn; throws the refusal of the first rule out of tokens.
-   * A store that fails refuses nothing: limits are protection, not a reason to stop
-   * serving. The failure shows in the readiness details until the store answers again.
+   * Take a token from one bucket; throws the rule's refusal when it is empty. A store that
+   * fails refuses nothing: limits are protection, not a reason to stop serving. The failure
+   * shows in the readiness details until the store answers again. Synchronous when the
+   * store is.
    */
-  const takeAll = (checks: readonly Check[], from = 0): undefined | Promise<undefined> => {
-    for (let i = from; i < checks.length; i++) {
-      const check = checks[i]!;
-      let decision: RateLimitDecision | Promise<RateLimitDecision>;
-      try {
-        decision = store.take(check.key, check.rule.bucket, Date.now());
-      } catch (error) {
-        failure = { error, at: Date.now() };
-        continue;
-      }
-      if (decision instanceof Promise) {
-        return decision.then(
-          (answer) => {
-            failure = undefined;
-            refuseIfEmpty(check, answer);
-            return takeAll(checks, i + 1);
-          },
-          (error: unknown) => {
-            failure = { error, at: Date.now() };
-            return takeAll(checks, i + 1);
-          },
-        );
-      }
-      failure = undefined;
-      refuseIfEmpty(check, decision);
+  const take = (rule: CompiledRule, key: string, tool?: string): undefined | Promise<void> => {
+    let decision: RateLimitDecision | Promise<RateLimitDecision>;
+    try {
+      decision = store.take(key, rule.bucket, Date.now());
+    } catch (error) {
+      failure = { error, at: Date.now() };
+      return undefined;
     }
+    if (decision instanceof Promise) {
+      return decision.then(
+        (answer) => {
+          failure = undefined;
+          refuseIfEmpty(rule, answer, tool);
+        },
+        (error: unknown) => {
+          failure = { error, at: Date.now() };
+        },
+      );
+    }
+    if (failure) failure = undefined;
+    refuseIfEmpty(rule, decision, tool);
     return undefined;
   };
+
+  /** `take` after `before` has passed, or at once when there is nothing before it. */
+  const then = (
+    before: Promise<void> | undefined,
+    rule: CompiledRule,
+    key: string,
+    tool?: string,
+  ): Promise<void> | undefined =>
+    before ? before.then(() => take(rule, key, tool)) : take(rule, key, tool);
 
   const admit = (mount: MountInfo): Admission | undefined => {
     const { admission } = rulesOf(mount);
@@ -129,46 +129,52 @@ export function rateLimitPlugin(options: RateLimitOptions): HostPlugin {
           );
         }
       }
-      const checks: Check[] = [];
-      for (const rule of admission) {
-        const identity = identityOf(rule.rule.by, principal, addressOf);
-        if (identity !== undefined) checks.push({ rule, key: `${rule.id}\n${identity}` });
-      }
+      // Rules are taken in turn: the first refusal stops the rest.
+      let pending: Promise<void> | undefined;
       try {
-        const taken = takeAll(checks);
-        if (!taken) return release;
-        return taken.then(
-          () => release,
-          (error: unknown) => {
-            release?.();
-            throw error;
-          },
-        );
+        for (const rule of admission) {
+          const identity = identityOf(rule.rule.by, principal, addressOf);
+          if (identity !== undefined) pending = then(pending, rule, `${rule.id}\n${identity}`);
+        }
       } catch (error) {
         release?.();
         throw error;
       }
+      if (!pending) return release;
+      return pending.then(
+        () => release,
+        (error: unknown) => {
+          release?.();
+          throw error;
+        },
+      );
     };
   };
 
   const observer = (mount: MountInfo): CallObserver | undefined => {
     const { tools } = rulesOf(mount);
     if (tools.length === 0) return undefined;
+    const byTool = new Map<string, readonly CompiledRule[]>();
+    const rulesFor = (name: string): readonly CompiledRule[] => {
+      let found = byTool.get(name);
+      if (!found) {
+        found = tools.filter((rule) => !rule.tools || rule.tools.has(name));
+        if (byTool.size < TOOL_RULES_LIMIT) byTool.set(name, found);
+      }
+      return found;
+    };
     return {
       start(call) {
         if (call.method !== "tools/call" || call.name === undefined) return undefined;
         const name = call.name;
-        const limited = tools.filter((rule) => !rule.tools || rule.tools.has(name));
+        const limited = rulesFor(name);
         if (limited.length === 0) return undefined;
         // Anonymous callers are counted by the address of the request that carried the call.
         const who = callerOf(call.principal, call.httpRequest, trustProxy);
-        return takeAll(
-          limited.map((rule) => ({
-            rule,
-            key: `${rule.id}\n${mount.name}\n${name}\n${who}`,
-            tool: name,
-          })),
-        );
+        let pending: Promise<void> | undefined;
+        for (const rule of limited)
+          pending = then(pending, rule, `${rule.id}\n${mount.name}\n${name}\n${who}`, name);
+        return pending?.then(() => undefined);
       },
     };
   };
@@ -227,11 +233,11 @@ function callerOf(
   return req ? `address ${countedAddress(req, trustProxy)}` : "anonymous";
 }
 
-/** Throw the refusal for a check whose bucket was empty. */
-function refuseIfEmpty(check: Check, decision: RateLimitDecision): void {
+/** Throw the refusal of `rule` when its bucket was empty (`tool` for tool rules). */
+function refuseIfEmpty(rule: CompiledRule, decision: RateLimitDecision, tool?: string): void {
   if (decision.allowed) return;
   throw new RateLimitedError(
-    refusalMessage(check.rule.rule, decision.retryAfterSeconds, check.tool),
+    refusalMessage(rule.rule, decision.retryAfterSeconds, tool),
     decision.retryAfterSeconds,
   );
 }

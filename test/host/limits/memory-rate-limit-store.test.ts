@@ -43,7 +43,7 @@ describe("the token bucket", () => {
 });
 
 describe("the memory store's bound", () => {
-  it("holds at most maxKeys buckets, dropping the least recently used first", () => {
+  it("holds at most maxKeys buckets, dropping one not used since the last sweep", () => {
     const store = new MemoryRateLimitStore({ maxKeys: 3 });
     const one = { capacity: 1, refillPerSecond: 0.001 };
     for (const key of ["a", "b", "c"]) store.take(key, one, T0);
@@ -54,6 +54,21 @@ describe("the memory store's bound", () => {
     expect(store.take("c", one, T0).allowed).toBe(false);
     // "b" was forgotten: it starts full again.
     expect(store.take("b", one, T0).allowed).toBe(true);
+  });
+
+  it("drops the bucket not used since the sweep, keeping every one used again", () => {
+    const store = new MemoryRateLimitStore({ maxKeys: 3 });
+    const one = { capacity: 1, refillPerSecond: 0.001 };
+    for (const key of ["a", "b", "c"]) store.take(key, one, T0);
+    store.take("a", one, T0);
+    store.take("b", one, T0);
+    store.take("d", one, T0); // "c" alone was not used again: it goes
+    expect(store.size).toBe(3);
+    for (const key of ["a", "b", "d"]) expect(store.take(key, one, T0).allowed).toBe(false);
+    // Every bucket was used since the sweep passed it: the sweep goes round once and drops one.
+    store.take("e", one, T0);
+    expect(store.size).toBe(3);
+    expect(store.take("c", one, T0).allowed).toBe(true);
   });
 
   it("refuses a bound that is not a positive whole number", () => {
