@@ -71,7 +71,8 @@ function failureOf(error: unknown): CallOutcome {
 
 /**
  * Several observers as one: started in order, ended in reverse order. When one refuses, the
- * ones already started see the call end with `error`.
+ * ones already started see the call end with `error`. Stays synchronous while every
+ * observer is.
  */
 export function composeObservers(observers: readonly CallObserver[]): CallObserver | undefined {
   if (observers.length === 0) return undefined;
@@ -79,16 +80,13 @@ export function composeObservers(observers: readonly CallObserver[]): CallObserv
   return {
     start(call) {
       const ends: CallEnd[] = [];
-      const endAll: CallEnd = (outcome, error) => {
-        for (let i = ends.length - 1; i >= 0; i--) ends[i]?.(outcome, error);
-      };
-      const next = (index: number): CallEnd | Promise<CallEnd> => {
-        for (let i = index; i < observers.length; i++) {
+      const next = (from: number): CallEnd | undefined | Promise<CallEnd | undefined> => {
+        for (let i = from; i < observers.length; i++) {
           let end: ReturnType<CallObserver["start"]>;
           try {
             end = observers[i]?.start(call);
           } catch (error) {
-            endAll("error", error);
+            endAll(ends, "error", error);
             throw error;
           }
           if (end instanceof Promise) {
@@ -98,18 +96,24 @@ export function composeObservers(observers: readonly CallObserver[]): CallObserv
                 return next(i + 1);
               },
               (error: unknown) => {
-                endAll("error", error);
+                endAll(ends, "error", error);
                 throw error;
               },
             );
           }
           if (end) ends.push(end);
         }
-        return endAll;
+        if (ends.length <= 1) return ends[0];
+        return (outcome, error) => endAll(ends, outcome, error);
       };
       return next(0);
     },
   };
+}
+
+/** Call every end, last started first. */
+function endAll(ends: readonly CallEnd[], outcome: CallOutcome, error?: unknown): void {
+  for (let i = ends.length - 1; i >= 0; i--) ends[i]?.(outcome, error);
 }
 
 /**

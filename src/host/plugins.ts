@@ -30,15 +30,12 @@ export function composeAdmissions(admissions: readonly Admission[]): Admission |
   if (admissions.length <= 1) return admissions[0];
   return (req, principal) => {
     const releases: (() => void)[] = [];
-    const releaseAll = () => {
-      for (let i = releases.length - 1; i >= 0; i--) releases[i]?.();
-    };
     const refuse = (error: unknown): never => {
-      releaseAll();
+      releaseAll(releases);
       throw error;
     };
-    const next = (index: number): ReturnType<Admission> => {
-      for (let i = index; i < admissions.length; i++) {
+    const next = (from: number): ReturnType<Admission> => {
+      for (let i = from; i < admissions.length; i++) {
         let admitted: ReturnType<Admission>;
         try {
           admitted = admissions[i]?.(req, principal);
@@ -53,10 +50,16 @@ export function composeAdmissions(admissions: readonly Admission[]): Admission |
         }
         if (admitted) releases.push(admitted);
       }
-      return releases.length === 0 ? undefined : releaseAll;
+      if (releases.length <= 1) return releases[0];
+      return () => releaseAll(releases);
     };
     return next(0);
   };
+}
+
+/** Release every admission, last admitted first. */
+function releaseAll(releases: readonly (() => void)[]): void {
+  for (let i = releases.length - 1; i >= 0; i--) releases[i]?.();
 }
 
 /**
