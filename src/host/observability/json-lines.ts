@@ -2,7 +2,7 @@
  * The log lines of a busy host, written without a general-purpose serializer: the request
  * and tool-call lines have a fixed shape, so each is built as one string, in the same shape
  * pino writes (`level`, `time`, fields, `msg`), and lines are handed to their destination
- * together once per turn of the event loop instead of one write each.
+ * together, a few milliseconds' worth at a time, instead of one write each.
  */
 
 /** Where lines go: a stream, or a pino destination. */
@@ -90,17 +90,21 @@ export function lineEnd(msg: string): string {
   return `,"msg":${quoted(msg)}}\n`;
 }
 
-/** Pending text above this many characters is written at once rather than at the turn's end. */
+/** Pending text above this many characters is written at once rather than after the delay. */
 const FLUSH_AT = 64 * 1024;
+/** Lines wait at most this long before they are written. */
+export const FLUSH_DELAY_MS = 10;
 
 /** Sinks holding lines not yet written, flushed if the process exits before their turn ends. */
 const pending = new Set<LineSink>();
 let exitHooked = false;
 
 /**
- * Lines collected during one turn of the event loop and written to their destination
- * together, in the order they came. A pino logger can write through it too (it is a valid
- * pino destination), so its lines keep their place among the others.
+ * Lines collected for up to {@link FLUSH_DELAY_MS} (or 64 KiB) and written to their
+ * destination together, in the order they came. A pino logger can write through it too
+ * (it is a valid pino destination), so its lines keep their place among the others. The
+ * wait keeps no process alive: lines still pending when the process exits are written
+ * before it ends.
  */
 export class LineSink {
   readonly #destination: LineDestination;
@@ -122,7 +126,7 @@ export class LineSink {
         exitHooked = true;
         process.once("exit", flushPending);
       }
-      setImmediate(this.#flushTurn);
+      setTimeout(this.#flushLater, FLUSH_DELAY_MS).unref();
     }
     return true;
   }
@@ -148,7 +152,7 @@ export class LineSink {
     this.#destination.flushSync?.();
   }
 
-  readonly #flushTurn = (): void => {
+  readonly #flushLater = (): void => {
     this.#scheduled = false;
     pending.delete(this);
     this.flush();

@@ -75,6 +75,8 @@ const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 /** API key use is audited once per key, address and mount in this window. */
 const KEY_USE_WINDOW_MS = 60_000;
 const KEY_USE_LIMIT = 10_000;
+/** pino's number for the `info` level. */
+const INFO = 30;
 /** What every audit line of a tool call starts with, after the time. */
 const TOOL_CALL = ',"audit":true,"event":"tool-call"';
 
@@ -177,7 +179,7 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
     request(req, res, mount) {
       const record = recordOf(req);
       res.setHeader("x-request-id", record.id);
-      if (!logger.isLevelEnabled("info")) return undefined;
+      if (logger.levelVal > INFO) return undefined;
       record.lineOpen = true;
       const started = performance.now();
       return (status) => {

@@ -13,10 +13,14 @@ import { capture } from "./capture.js";
 import { type Harness, startHarness } from "./harness.js";
 
 const out = capture();
+const logging = loggingPlugin({ destination: out.stream });
 let harness: Harness;
 
 const audits = (event: string) =>
   out.entries().filter((entry) => entry["audit"] === true && entry["event"] === event);
+
+/** Write the log lines still waiting in the plugin, so the test can read them. */
+const flushLog = () => new Promise<void>((resolve) => logging.logger.flush(() => resolve()));
 
 /** Post the sign-in form once with `password`, as a browser would. */
 async function signInOnce(username: string, password: string): Promise<number> {
@@ -50,7 +54,6 @@ beforeAll(async () => {
       updatedAt: now,
     });
   }
-  const logging = loggingPlugin({ destination: out.stream });
   const oauth = new AuthorizationServer({
     store,
     scopesSupported: ["profile"],
@@ -67,6 +70,7 @@ afterAll(() => harness.close());
 describe("audit log of the authorization server", () => {
   it("records a failed sign-in with the username and address, never the password", async () => {
     expect(await signInOnce("Alice", "not-the-password-42")).toBe(200);
+    await flushLog();
     const [failure] = audits("sign-in");
     expect(failure).toMatchObject({
       msg: "sign-in failure",
@@ -82,6 +86,7 @@ describe("audit log of the authorization server", () => {
     await signInOnce("dan", "wrong-1-xxxxxxxx");
     await signInOnce("dan", "wrong-2-xxxxxxxx");
     expect(await signInOnce("dan", PASSWORD)).toBe(429);
+    await flushLog();
     const dan = audits("sign-in").filter((line) => line["username"] === "dan");
     expect(dan.map((line) => line["outcome"])).toEqual(["failure", "failure", "throttled"]);
   });
@@ -101,6 +106,7 @@ describe("audit log of the authorization server", () => {
     });
     expect(revoke.status).toBe(200);
 
+    await flushLog();
     const success = audits("sign-in").find((line) => line["outcome"] === "success");
     expect(success).toMatchObject({ username: "alice", userId: "u-alice", clientId: "native-app" });
     await vi.waitFor(() => expect(audits("token")).toHaveLength(3));
@@ -136,6 +142,7 @@ describe("audit log of the authorization server", () => {
       });
     expect((await exchange()).status).toBe(200);
     expect((await exchange()).body.error).toBe("invalid_grant");
+    await flushLog();
     const [issued, reuse] = audits("token").slice(-2);
     expect(issued).toMatchObject({ action: "issued", userId: "u-alice" });
     expect(reuse).toMatchObject({

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { jsonRedactor, redactor } from "berth";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
+  FLUSH_DELAY_MS,
   field,
   LineSink,
   lineEnd,
@@ -103,16 +104,17 @@ describe("LineSink", () => {
     vi.useRealTimers();
   });
 
-  it("writes the lines of one turn of the event loop together, in order", async () => {
+  it("writes the lines of a few milliseconds together, in order", async () => {
     const writes: string[] = [];
     const sink = new LineSink({ write: (chunk) => writes.push(chunk) });
     sink.write("1\n");
+    await new Promise((resolve) => setImmediate(resolve));
     sink.write("2\n");
     expect(writes).toEqual([]);
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS + 5));
     expect(writes).toEqual(["1\n2\n"]);
     sink.write("3\n");
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS + 5));
     expect(writes).toEqual(["1\n2\n", "3\n"]);
   });
 
