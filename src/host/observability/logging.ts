@@ -79,6 +79,8 @@ const KEY_USE_LIMIT = 10_000;
 const INFO = 30;
 /** What every audit line of a tool call starts with, after the time. */
 const TOOL_CALL = ',"audit":true,"event":"tool-call"';
+const TOOL_CALL_END = lineEnd("tool call");
+const REQUEST_END = lineEnd("request");
 
 /**
  * Structured logs of a host with pino: one line per HTTP request (request id, mount,
@@ -139,16 +141,25 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
     return record;
   };
   const keyUses = new Map<string, number>();
-  // `,"mount":"…"` of each mount, written once.
-  const mountFields = new Map<string, string>();
-  const mountField = (name: string | undefined): string => {
-    if (name === undefined) return "";
-    let text = mountFields.get(name);
-    if (text === undefined) {
-      text = field("mount", name);
-      mountFields.set(name, text);
+  // `,"mount":"…"` and `,"path":"…"` of each mount, written once.
+  const mountFields = new Map<string, { mount: string; path: string; pathField: string }>();
+  const mountFieldsOf = (mount: MountInfo) => {
+    let fields = mountFields.get(mount.name);
+    if (fields === undefined) {
+      fields = {
+        mount: field("mount", mount.name),
+        path: mount.path,
+        pathField: field("path", mount.path),
+      };
+      mountFields.set(mount.name, fields);
     }
-    return text;
+    return fields;
+  };
+  const mountField = (mount: MountInfo | undefined): string =>
+    mount ? mountFieldsOf(mount).mount : "";
+  const pathField = (mount: MountInfo | undefined, path: string): string => {
+    const fields = mount && mountFieldsOf(mount);
+    return fields && fields.path === path ? fields.pathField : field("path", path);
   };
   const trustProxy = options.trustProxy;
 
@@ -190,15 +201,15 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
         // The request id and the method need no escaping: both are checked tokens.
         const common =
           plainField("requestId", record.id) +
-          mountField(mount?.name) +
+          mountField(mount) +
           plainField("method", req.method) +
-          field("path", query < 0 ? url : url.slice(0, query)) +
+          pathField(mount, query < 0 ? url : url.slice(0, query)) +
           field("address", peerAddress(req, trustProxy)) +
           numberField("status", status) +
           numberField("durationMs", Math.round((performance.now() - started) * 100) / 100);
         const start = lineStart(status >= 500 ? "error" : "info");
         if (record.audit !== undefined) {
-          sink.write(start + TOOL_CALL + common + record.audit + lineEnd("tool call"));
+          sink.write(start + TOOL_CALL + common + record.audit + TOOL_CALL_END);
           return;
         }
         const principal = record.principal;
@@ -210,7 +221,7 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
             field("clientId", principal?.clientId) +
             field("mcpMethod", record.mcpMethod ?? single(headers["mcp-method"])) +
             field("mcpName", record.mcpName ?? single(headers["mcp-name"])) +
-            lineEnd("request"),
+            REQUEST_END,
         );
       };
     },
@@ -257,9 +268,9 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
                 lineStart("info") +
                   TOOL_CALL +
                   (record ? plainField("requestId", record.id) : "") +
-                  mountField(mount.name) +
+                  mountField(mount) +
                   fields +
-                  lineEnd("tool call"),
+                  TOOL_CALL_END,
               );
           };
         },
