@@ -83,7 +83,7 @@ describe("request log", () => {
     const { harness, out } = await logged();
     const answer = await harness.modern("tools/list", {}, withKey());
     const id = answer.headers.get("x-request-id");
-    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(id).toMatch(/^[0-9a-v]{12}-[0-9a-z]+$/);
     await vi.waitFor(() => expect(requestLines(out)).toHaveLength(1));
     const [line] = requestLines(out);
     expect(line).toMatchObject({
@@ -150,9 +150,13 @@ describe("request log", () => {
       { ...withKey(), "x-request-id": 'x" injected' },
     );
     const fresh = replaced.headers.get("x-request-id");
-    expect(fresh).toMatch(/^[0-9a-f-]{36}$/);
-    await vi.waitFor(() => expect(requestLines(out)).toHaveLength(2));
-    expect(requestLines(out).map((line) => line["requestId"])).toEqual(["lb-42.a", fresh]);
+    expect(fresh).toMatch(/^[0-9a-v]{12}-[0-9a-z]+$/);
+    // Generated ids share this process's prefix and never repeat.
+    const again = (await harness.modern("tools/list", {}, withKey())).headers.get("x-request-id");
+    expect(again?.slice(0, 13)).toBe(fresh?.slice(0, 13));
+    expect(again).not.toBe(fresh);
+    await vi.waitFor(() => expect(requestLines(out)).toHaveLength(3));
+    expect(requestLines(out).map((line) => line["requestId"])).toEqual(["lb-42.a", fresh, again]);
   });
 
   it.each([
