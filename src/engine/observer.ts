@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { performance } from "node:perf_hooks";
 import { CancelledError } from "../errors.js";
 import type { Principal } from "./context.js";
 import { InputRequiredSignal } from "./input-required.js";
@@ -30,8 +31,12 @@ export interface CallStart {
  */
 export type CallOutcome = "ok" | "tool_error" | "input_required" | "cancelled" | "error";
 
-/** Called once when an observed call ends, with its outcome and, for `error`, the error. */
-export type CallEnd = (outcome: CallOutcome, error?: unknown) => void;
+/**
+ * Called once when an observed call ends: its outcome, the error for `error` (undefined
+ * otherwise), and how long the call itself took in milliseconds (measured once for every
+ * observer; 0 for a call refused before it ran).
+ */
+export type CallEnd = (outcome: CallOutcome, error: unknown, durationMs: number) => void;
 
 /**
  * Watches engine calls, and may refuse them: metrics, logs, audit, traces and rate limits
@@ -86,7 +91,7 @@ export function composeObservers(observers: readonly CallObserver[]): CallObserv
           try {
             end = observers[i]?.start(call);
           } catch (error) {
-            endAll(ends, "error", error);
+            endAll(ends, "error", error, 0);
             throw error;
           }
           if (end instanceof Promise) {
@@ -96,7 +101,7 @@ export function composeObservers(observers: readonly CallObserver[]): CallObserv
                 return next(i + 1);
               },
               (error: unknown) => {
-                endAll(ends, "error", error);
+                endAll(ends, "error", error, 0);
                 throw error;
               },
             );
@@ -104,7 +109,7 @@ export function composeObservers(observers: readonly CallObserver[]): CallObserv
           if (end) ends.push(end);
         }
         if (ends.length <= 1) return ends[0];
-        return (outcome, error) => endAll(ends, outcome, error);
+        return (outcome, error, durationMs) => endAll(ends, outcome, error, durationMs);
       };
       return next(0);
     },
@@ -112,8 +117,13 @@ export function composeObservers(observers: readonly CallObserver[]): CallObserv
 }
 
 /** Call every end, last started first. */
-function endAll(ends: readonly CallEnd[], outcome: CallOutcome, error?: unknown): void {
-  for (let i = ends.length - 1; i >= 0; i--) ends[i]?.(outcome, error);
+function endAll(
+  ends: readonly CallEnd[],
+  outcome: CallOutcome,
+  error: unknown,
+  durationMs: number,
+): void {
+  for (let i = ends.length - 1; i >= 0; i--) ends[i]?.(outcome, error, durationMs);
 }
 
 /**
@@ -141,13 +151,15 @@ export async function observeCall(
     httpRequest,
   });
   const end = started instanceof Promise ? await started : started;
+  if (!end) return run();
+  const began = performance.now();
   let result: JsonObject;
   try {
     result = await run();
   } catch (error) {
-    end?.(failureOf(error), error);
+    end(failureOf(error), error, performance.now() - began);
     throw error;
   }
-  end?.(outcomeOf(method, result));
+  end(outcomeOf(method, result), undefined, performance.now() - began);
   return result;
 }

@@ -27,6 +27,7 @@ import {
   openStore,
   readTls,
 } from "./prepare.js";
+import { HostResponse } from "./response.js";
 import { createRouter } from "./router.js";
 import { handleUpgrades } from "./upgrade.js";
 
@@ -123,7 +124,7 @@ export async function startHost(
     const listen = config.listen ?? {};
     const host = listen.host ?? "127.0.0.1";
     const limits = config.limits ?? {};
-    const serverOptions = listenerOptions(limits);
+    const serverOptions = { ...listenerOptions(limits), ServerResponse: HostResponse };
     const http: NodeServer = tls
       ? createHttpsServer({ ...serverOptions, ...tls })
       : createHttpServer(serverOptions);

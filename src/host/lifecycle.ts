@@ -22,14 +22,18 @@ export class InFlight {
     return this.#requests.size;
   }
 
-  /** Watch one request until its response closes; `stream` for one that opens a stream. */
-  track(res: ServerResponse, stream: boolean): void {
+  /**
+   * Watch one request until its response closes; `stream` for one that opens a stream.
+   * `then` is called after, with the status sent (0 when none was): one listener does both.
+   */
+  track(res: ServerResponse, stream: boolean, then?: (status: number) => void): void {
     const set = stream ? this.#streams : this.#requests;
     set.add(res);
     if (this.#draining) closeAfter(res);
-    res.once("close", () => {
+    res.on("close", () => {
       set.delete(res);
       if (this.#requests.size === 0) this.#onIdle?.();
+      then?.(res.headersSent ? res.statusCode : 0);
     });
   }
 

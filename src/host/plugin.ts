@@ -55,14 +55,15 @@ export interface HostPlugin {
   admit?(mount: MountInfo): Admission | undefined;
   /**
    * Called when the listener receives any request, before routing; `mount` is the mount
-   * it is for, if any. Returns what to call when the response has finished or the
-   * connection closed (with the status sent, or 0 when none was).
+   * it is for, if any. Returns what to call once the response has finished or the
+   * connection closed: with the status sent (0 when none was) and the milliseconds since
+   * the request arrived (measured once by the host for every plugin).
    */
   request?(
     req: IncomingMessage,
     res: ServerResponse,
     mount: MountInfo | undefined,
-  ): ((status: number) => void) | undefined;
+  ): ((status: number, durationMs: number) => void) | undefined;
   /**
    * Run the rest of the request's handling inside `run`, for plugins that need an async
    * context around it (tracing makes the request's span the active one). Must call `run`

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { performance } from "node:perf_hooks";
 import { type CallObserver, composeObservers } from "../engine/observer.js";
 import type { Admission, HostPlugin, MountInfo, RouteHandler } from "./plugin.js";
 
@@ -62,28 +63,54 @@ function releaseAll(releases: readonly (() => void)[]): void {
   for (let i = releases.length - 1; i >= 0; i--) releases[i]?.();
 }
 
+/** What the host calls once a response is done, with the status sent (0 when none was). */
+export type RequestEnd = (status: number) => void;
+
+type PluginRequestEnd = NonNullable<ReturnType<NonNullable<HostPlugin["request"]>>>;
+
 /**
  * The plugins' request hooks as one call per request: each hook is told of the request
- * and its mount, and its end is called with the status sent (0 when none was) once the
- * response is done or the connection closed.
+ * and its mount; what it returns is called, through the one returned here, with the status
+ * sent once the response is done or the connection closed (see {@link whenClosed}).
  */
 export function requestHooks(
   plugins: readonly HostPlugin[],
-): ((req: IncomingMessage, res: ServerResponse, mount: MountInfo | undefined) => void) | undefined {
+):
+  | ((
+      req: IncomingMessage,
+      res: ServerResponse,
+      mount: MountInfo | undefined,
+    ) => RequestEnd | undefined)
+  | undefined {
   const hooked = plugins.filter((plugin) => plugin.request);
   if (hooked.length === 0) return undefined;
   return (req, res, mount) => {
-    const ends: ((status: number) => void)[] = [];
+    const started = performance.now();
+    let first: PluginRequestEnd | undefined;
+    let more: PluginRequestEnd[] | undefined;
     for (const plugin of hooked) {
       const end = plugin.request?.(req, res, mount);
-      if (end) ends.push(end);
+      if (!end) continue;
+      if (!first) first = end;
+      else {
+        more ??= [first];
+        more.push(end);
+      }
     }
-    if (ends.length === 0) return;
-    res.once("close", () => {
-      const status = res.headersSent ? res.statusCode : 0;
-      for (const end of ends) end(status);
-    });
+    if (!first) return undefined;
+    const only = first;
+    const ends = more;
+    return (status) => {
+      const durationMs = performance.now() - started;
+      if (!ends) only(status, durationMs);
+      else for (const end of ends) end(status, durationMs);
+    };
   };
+}
+
+/** Call `end` with the status sent (0 when none was) once `res` has closed. */
+export function whenClosed(res: ServerResponse, end: RequestEnd): void {
+  res.on("close", () => end(res.headersSent ? res.statusCode : 0));
 }
 
 /** The plugins' `enter` hooks nested, first plugin outermost; undefined when none has one. */

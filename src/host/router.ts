@@ -11,6 +11,7 @@ import type { HealthRoutes } from "./health.js";
 import { type InFlight, opensStream } from "./lifecycle.js";
 import type { Mount } from "./mounts.js";
 import type { MountInfo, RouteHandler } from "./plugin.js";
+import { type RequestEnd, whenClosed } from "./plugins.js";
 
 /** What a request path leads to on a mount. */
 export type Target =
@@ -41,8 +42,13 @@ export interface RouterParts {
   /** The authorization server's check: Host only, its endpoints serve any origin. */
   oauthHostCheck: HostCheck;
   inFlight: InFlight;
+  /** The plugins' request hooks; what they return is called once the response is done. */
   request:
-    | ((req: IncomingMessage, res: ServerResponse, mount: MountInfo | undefined) => void)
+    | ((
+        req: IncomingMessage,
+        res: ServerResponse,
+        mount: MountInfo | undefined,
+      ) => RequestEnd | undefined)
     | undefined;
   enter: ((req: IncomingMessage, run: () => void) => void) | undefined;
   /** The origin clients use, from the config or the request (Host, forwarded scheme). */
@@ -67,12 +73,19 @@ export function createRouter(
     res: ServerResponse,
     pathname: string,
     target: Target | undefined,
+    end: RequestEnd | undefined,
   ) => {
-    if (pathname === "/healthz") return parts.health.healthz(req, res);
-    if (pathname === "/readyz") return parts.health.readyz(req, res);
-    const extra = parts.routes.get(pathname);
-    if (extra) return extra(req, res);
-    if (parts.inFlight.draining) {
+    // Health, plugin routes (metrics) and refusals while draining: answered at once, not
+    // counted in flight (draining does not wait for them).
+    const untracked =
+      pathname === "/healthz"
+        ? parts.health.healthz
+        : pathname === "/readyz"
+          ? parts.health.readyz
+          : parts.routes.get(pathname);
+    if (untracked || parts.inFlight.draining) {
+      if (end) whenClosed(res, end);
+      if (untracked) return untracked(req, res);
       req.resume();
       const refusal = new UnavailableError(
         "The server is shutting down; retry in a moment",
@@ -80,7 +93,7 @@ export function createRouter(
       );
       return writeError(res, refusal, null, { connection: "close" });
     }
-    parts.inFlight.track(res, target !== undefined && opensStream(req));
+    parts.inFlight.track(res, target !== undefined && opensStream(req), end);
     if (target) {
       if (parts.cors?.(req, res)) return;
       if (target.kind === "mcp") target.endpoint(req, res);
@@ -118,9 +131,9 @@ export function createRouter(
     const query = url.indexOf("?");
     const pathname = query < 0 ? url : url.slice(0, query);
     const target = targets.get(pathname);
-    request?.(req, res, target?.mount.info);
-    if (enter) enter(req, () => route(req, res, pathname, target));
-    else route(req, res, pathname, target);
+    const end = request?.(req, res, target?.mount.info);
+    if (enter) enter(req, () => route(req, res, pathname, target, end));
+    else route(req, res, pathname, target, end);
   };
 }
 

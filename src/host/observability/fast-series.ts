@@ -3,14 +3,6 @@ import type { Aggregator, Metric, Registry, RegistryContentType } from "prom-cli
 /** A prom-client registry of either exposition format. */
 export type AnyRegistry = Registry<RegistryContentType>;
 
-/** Read once: each read of the `performance` global goes through a getter. */
-const clock = performance;
-
-/** Milliseconds on the monotonic clock, as `performance.now()`. */
-export function now(): number {
-  return clock.now();
-}
-
 /** A series' name, help text and label names (in the order the output shows them). */
 export interface SeriesConfig<L extends string> {
   readonly name: string;

@@ -1,13 +1,12 @@
 import type { IncomingMessage } from "node:http";
 import type { MountInfo } from "../plugin.js";
-import {
-  type CounterChild,
-  type CounterSeries,
-  type GaugeChild,
-  type GaugeSeries,
-  type HistogramChild,
-  type HistogramSeries,
-  now,
+import type {
+  CounterChild,
+  CounterSeries,
+  GaugeChild,
+  GaugeSeries,
+  HistogramChild,
+  HistogramSeries,
 } from "./fast-series.js";
 
 /** The HTTP metrics a {@link HttpSeries} fills. */
@@ -80,21 +79,26 @@ export class HttpSeries {
     this.#metrics = metrics;
   }
 
-  /** Start timing a request; returns what to call with its status when it has finished. */
-  start(req: IncomingMessage, mount: MountInfo | undefined): (status: number) => void {
+  /**
+   * Count a request in flight; returns what to call with its status and duration when it
+   * has finished.
+   */
+  start(
+    req: IncomingMessage,
+    mount: MountInfo | undefined,
+  ): (status: number, durationMs: number) => void {
     const name = mount?.name ?? "";
     let series = this.#mounts.get(name);
     if (!series) {
       series = new MountSeries(this.#metrics, name);
       this.#mounts.set(name, series);
     }
-    const started = now();
     series.inFlight.inc();
     const method = req.method ?? "";
     const done = series;
-    return (status) => {
+    return (status, durationMs) => {
       done.inFlight.dec();
-      done.finish(method, status, (now() - started) / 1000);
+      done.finish(method, status, durationMs / 1000);
     };
   }
 }

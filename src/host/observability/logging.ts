@@ -5,6 +5,7 @@ import type { Principal } from "../../engine/context.js";
 import type { CallObserver } from "../../engine/observer.js";
 import { peerAddress, type TrustedProxies } from "../../transport/http/client-address.js";
 import type { HostPlugin, MountInfo } from "../plugin.js";
+import { addResponseHeader } from "../response.js";
 import {
   type ApiKeyEvent,
   type AuditEvent,
@@ -19,6 +20,7 @@ import {
   LineSink,
   lineEnd,
   lineStart,
+  millisField,
   numberField,
   plainField,
   rawField,
@@ -189,11 +191,10 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
     audit: writeAudit,
     request(req, res, mount) {
       const record = recordOf(req);
-      res.setHeader("x-request-id", record.id);
+      addResponseHeader(res, "x-request-id", record.id);
       if (logger.levelVal > INFO) return undefined;
       record.lineOpen = true;
-      const started = performance.now();
-      return (status) => {
+      return (status, durationMs) => {
         record.lineOpen = false;
         const headers = req.headers;
         const url = req.url ?? "/";
@@ -206,7 +207,7 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
           pathField(mount, query < 0 ? url : url.slice(0, query)) +
           field("address", peerAddress(req, trustProxy)) +
           numberField("status", status) +
-          numberField("durationMs", Math.round((performance.now() - started) * 100) / 100);
+          millisField("durationMs", durationMs);
         const start = lineStart(status >= 500 ? "error" : "info");
         if (record.audit !== undefined) {
           sink.write(start + TOOL_CALL + common + record.audit + TOOL_CALL_END);
@@ -243,8 +244,7 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
             record.principal ??= call.principal;
           }
           if (!auditSink || call.method !== "tools/call") return undefined;
-          const started = performance.now();
-          return (outcome, error) => {
+          return (outcome, error, durationMs) => {
             const principal = call.principal;
             const fields =
               field("server", call.server) +
@@ -255,7 +255,7 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
               field("keyId", principal.keyId) +
               rawField("arguments", argumentsJson(policy, redactJson, call.params["arguments"])) +
               plainField("outcome", outcome) +
-              numberField("callDurationMs", Math.round((performance.now() - started) * 100) / 100) +
+              millisField("callDurationMs", durationMs) +
               field(
                 "error",
                 outcome === "error" && error instanceof Error ? error.message : undefined,

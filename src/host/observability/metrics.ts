@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { CallObserver } from "../../engine/observer.js";
 import type { HostPlugin, MountInfo } from "../plugin.js";
 import { CallSeries } from "./call-series.js";
-import { CounterSeries, GaugeSeries, HistogramSeries, now } from "./fast-series.js";
+import { CounterSeries, GaugeSeries, HistogramSeries } from "./fast-series.js";
 import { HttpSeries } from "./http-series.js";
 
 /** Options of {@link metricsPlugin}. */
@@ -145,10 +145,8 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
       mounts.set(mount.name, mount);
       const series = new CallSeries(calls, callDuration, mount.serverName);
       return {
-        start(call) {
-          const started = now();
-          return (outcome, error) => series.record(call, outcome, error, (now() - started) / 1000);
-        },
+        start: (call) => (outcome, error, durationMs) =>
+          series.record(call, outcome, error, durationMs / 1000),
       };
     },
     request(req, _res, mount) {

@@ -117,7 +117,8 @@ export async function startHarness(
   };
   const hook = (req: IncomingMessage, res: ServerResponse): void => {
     const { target } = targetOf(req);
-    const finishers: ((status: number) => void)[] = [];
+    const started = performance.now();
+    const finishers: ((status: number, durationMs: number) => void)[] = [];
     for (const plugin of plugins) {
       const finish = plugin.request?.(req, res, target);
       if (finish) finishers.push(finish);
@@ -128,7 +129,7 @@ export async function startHarness(
         if (done) return;
         done = true;
         const status = res.headersSent ? res.statusCode : 0;
-        for (const finisher of finishers) finisher(status);
+        for (const finisher of finishers) finisher(status, performance.now() - started);
       };
       res.once("finish", finish);
       res.once("close", finish);

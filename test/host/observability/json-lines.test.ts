@@ -7,6 +7,7 @@ import {
   LineSink,
   lineEnd,
   lineStart,
+  millisField,
   numberField,
   quoted,
 } from "../../../src/host/observability/json-lines.js";
@@ -96,6 +97,27 @@ describe("fields of a line", () => {
     expect(parsed).toMatchObject({ nan: null, inf: null, msg: "done" });
     expect(parsed).not.toHaveProperty("u");
     expect(Date.parse(parsed.time)).toBeGreaterThan(0);
+  });
+
+  it("writes durations rounded to hundredths of a millisecond, as JSON numbers", () => {
+    const cases: [number, number][] = [
+      [0, 0],
+      [0.004, 0],
+      [0.005, 0.01],
+      [0.05, 0.05],
+      [0.1, 0.1],
+      [3.405, 3.41],
+      [12, 12],
+      [99.999, 100],
+      [1234.5, 1234.5],
+    ];
+    for (const [ms, expected] of cases) {
+      const text = millisField("d", ms);
+      expect(text).toMatch(/^,"d":\d+(\.\d{1,2})?$/);
+      expect(JSON.parse(`{${text.slice(1)}}`).d).toBe(expected);
+    }
+    expect(millisField("d", Number.NaN)).toBe(',"d":null');
+    expect(millisField("d", -1)).toBe(',"d":-1');
   });
 });
 
