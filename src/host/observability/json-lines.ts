@@ -122,7 +122,10 @@ let exitHooked = false;
  */
 export class LineSink {
   readonly #destination: LineDestination;
-  #text = "";
+  // Kept apart and joined once per write: joining builds the text in one pass, where one
+  // long concatenation would be flattened, piece by piece, when it is written.
+  #lines: string[] = [];
+  #length = 0;
   #scheduled = false;
 
   constructor(destination: LineDestination) {
@@ -131,8 +134,9 @@ export class LineSink {
 
   /** Add one or more whole lines (each ending in a newline). */
   write(lines: string): boolean {
-    this.#text += lines;
-    if (this.#text.length >= FLUSH_AT) this.flush();
+    this.#lines.push(lines);
+    this.#length += lines.length;
+    if (this.#length >= FLUSH_AT) this.flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
       pending.add(this);
@@ -150,9 +154,10 @@ export class LineSink {
    * has written it through, when it can say so.
    */
   flush(done?: (error?: Error) => void): void {
-    const text = this.#text;
-    if (text !== "") {
-      this.#text = "";
+    if (this.#lines.length > 0) {
+      const text = this.#lines.join("");
+      this.#lines = [];
+      this.#length = 0;
       this.#destination.write(text);
     }
     if (!done) return;

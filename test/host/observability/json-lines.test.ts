@@ -66,6 +66,24 @@ describe("jsonRedactor", () => {
     expect(toJson({ n: 1n })).toBe('{"n":"[unserializable]"}');
   });
 
+  it.each([
+    ["snake case", { API_KEY: "k", db: { pass_word: "x" } }],
+    ["header names", { "X-Api-Key": "k", "x-refresh-token": "t" }],
+    ["a name ending in token", { github_token: "t", max_tokens: 10 }],
+    ["header pairs", [["X-API-KEY", "k"]]],
+    ["a long value", { items: Array.from({ length: 2000 }, (_, i) => ({ i, password: "x" })) }],
+    ["a long clean value", { items: Array.from({ length: 2000 }, (_, i) => ({ i })) }],
+  ])("redacts %s as the copy does", (_name, value) => {
+    expect(toJson(value)).toBe(JSON.stringify(copy(value)));
+    expect(toJson(value)).not.toMatch(/"(k|x|t)"/);
+  });
+
+  it("stops at the depth limit for a value that names nothing sensitive too", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 40; i++) deep = [deep];
+    expect(toJson(deep)).toContain('"[too deep]"');
+  });
+
   it("redacts the keys given instead of the default list", () => {
     expect(jsonRedactor(["user"])({ user: "ann", password: "x" })).toBe(
       '{"user":"[redacted]","password":"x"}',
