@@ -52,6 +52,13 @@ export type CallEnd = (outcome: CallOutcome, error: unknown, durationMs: number)
  */
 export interface CallObserver {
   start(call: CallStart): CallEnd | undefined | Promise<CallEnd | undefined>;
+  /**
+   * Runs the call's handler, once `start` has admitted it: an observer may run it inside a
+   * context of its own (the tracing plugin makes the call's span the active one, so spans
+   * the handler starts are its children). It must call `handler` once and return what it
+   * returns. Without it, the handler is called directly.
+   */
+  run?(call: CallStart, handler: () => Promise<JsonObject>): Promise<JsonObject>;
 }
 
 /** Names read from params for {@link CallStart.name}, by method. */
@@ -82,7 +89,18 @@ function failureOf(error: unknown): CallOutcome {
 export function composeObservers(observers: readonly CallObserver[]): CallObserver | undefined {
   if (observers.length === 0) return undefined;
   if (observers.length === 1) return observers[0];
+  const running = observers.filter((observer) => observer.run);
   return {
+    // Runners nest in order: the first observer's context is the outermost.
+    ...(running.length > 0 && {
+      run(call: CallStart, handler: () => Promise<JsonObject>): Promise<JsonObject> {
+        const at = (index: number): Promise<JsonObject> => {
+          const observer = running[index];
+          return observer?.run ? observer.run(call, () => at(index + 1)) : handler();
+        };
+        return at(0);
+      },
+    }),
     start(call) {
       const ends: CallEnd[] = [];
       const next = (from: number): CallEnd | undefined | Promise<CallEnd | undefined> => {
@@ -142,20 +160,23 @@ export async function observeCall(
   if (!observer) return run();
   const field = NAME_FIELD[method];
   const value = field === undefined ? undefined : params[field];
-  const started = observer.start({
+  const call: CallStart = {
     server,
     method,
     name: typeof value === "string" ? value : undefined,
     principal,
     params,
     httpRequest,
-  });
+  };
+  const started = observer.start(call);
   const end = started instanceof Promise ? await started : started;
-  if (!end) return run();
+  const around = observer.run;
+  const handler = around ? () => around.call(observer, call, run) : run;
+  if (!end) return handler();
   const began = performance.now();
   let result: JsonObject;
   try {
-    result = await run();
+    result = await handler();
   } catch (error) {
     end(failureOf(error), error, performance.now() - began);
     throw error;

@@ -100,7 +100,8 @@ function endCall(span: Span, outcome: CallOutcome, error: unknown): void {
 /**
  * OpenTelemetry traces of a host, through `@opentelemetry/api`: a SERVER span per HTTP
  * request (continuing the caller's W3C `traceparent`), made the active context while the
- * request is handled, and a child span per engine call (`tools/call add`). Spans go to
+ * request is handled, and a child span per engine call (`tools/call add`), active while its
+ * handler runs, so spans the handler starts are children of the call. Spans go to
  * whatever SDK the application registers; without one, nothing is done.
  *
  * @example
@@ -158,6 +159,7 @@ export function tracingPlugin(options: TracingOptions = {}): HostPlugin {
       };
     },
     observer(): CallObserver {
+      const callSpans = new WeakMap<CallStart, Span>();
       return {
         start(call) {
           if (!sdkRegistered()) return undefined;
@@ -166,7 +168,16 @@ export function tracingPlugin(options: TracingOptions = {}): HostPlugin {
             .getTracer(tracerName)
             .startSpan(name, { kind: SpanKind.INTERNAL, attributes }, context.active());
           if (!span.isRecording()) return undefined;
-          return (outcome, error) => endCall(span, outcome, error);
+          callSpans.set(call, span);
+          return (outcome, error) => {
+            callSpans.delete(call);
+            endCall(span, outcome, error);
+          };
+        },
+        // The handler runs with the call's span active: spans it starts are the call's children.
+        run(call, handler) {
+          const span = callSpans.get(call);
+          return span ? context.with(trace.setSpan(context.active(), span), handler) : handler();
         },
       };
     },

@@ -25,6 +25,11 @@ function calculator() {
     seenByHandlers.push(trace.getActiveSpan()?.spanContext().traceId);
     return String(a + b);
   });
+  server.tool("work", {}, async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    trace.getTracer("handler").startSpan("handler work").end();
+    return "done";
+  });
   server.tool("boom", {}, () => {
     throw new Error("exploded");
   });
@@ -125,6 +130,20 @@ describe("with an OpenTelemetry SDK", () => {
       "berth.outcome": "ok",
     });
     expect(call.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it("makes the call's span the parent of spans its handler starts", async () => {
+    await harness.modern(
+      "tools/call",
+      { name: "work", arguments: {} },
+      { traceparent: TRACEPARENT },
+    );
+    await vi.waitFor(() => expect(spanNamed("POST /mcp")).toBeDefined());
+    const call = spanNamed("tools/call work")!;
+    const work = spanNamed("handler work")!;
+    expect(work.spanContext().traceId).toBe(TRACE_ID);
+    expect(work.parentSpanContext?.spanId).toBe(call.spanContext().spanId);
+    expect(call.parentSpanContext?.spanId).toBe(spanNamed("POST /mcp")!.spanContext().spanId);
   });
 
   it("marks failed calls with an error status and type", async () => {

@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { ANONYMOUS } from "../../src/engine/context.js";
+import { type CallObserver, composeObservers, observeCall } from "../../src/engine/observer.js";
+import type { JsonObject } from "../../src/engine/types.js";
+
+const call = (observer: CallObserver | undefined, run: () => Promise<JsonObject>) =>
+  observeCall(observer, "s", "tools/call", { name: "t" }, ANONYMOUS, undefined, run);
+
+describe("call observers", () => {
+  it("run the handler inside each observer's run, first observer outermost", async () => {
+    const order: string[] = [];
+    const wrapping = (label: string): CallObserver => ({
+      start: () => (outcome) => order.push(`${label} end ${outcome}`),
+      async run(_call, handler) {
+        order.push(`${label} in`);
+        const result = await handler();
+        order.push(`${label} out`);
+        return result;
+      },
+    });
+    const plain: CallObserver = { start: () => undefined };
+    const observer = composeObservers([wrapping("a"), plain, wrapping("b")]);
+    const result = await call(observer, async () => {
+      order.push("handler");
+      return { content: [] };
+    });
+    expect(result).toEqual({ content: [] });
+    expect(order).toEqual(["a in", "b in", "handler", "b out", "a out", "b end ok", "a end ok"]);
+  });
+
+  it("gives run the same call object start saw", async () => {
+    const seen: unknown[] = [];
+    const observer: CallObserver = {
+      start: (started) => {
+        seen.push(started);
+        return () => {};
+      },
+      run: (started, handler) => {
+        seen.push(started);
+        return handler();
+      },
+    };
+    await call(observer, async () => ({}));
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toBe(seen[1]);
+    expect(seen[0]).toMatchObject({ method: "tools/call", name: "t" });
+  });
+
+  it("does not run the handler when start refuses the call", async () => {
+    let ran = false;
+    const observer: CallObserver = {
+      start: () => {
+        throw new Error("refused");
+      },
+      run: (_call, handler) => handler(),
+    };
+    await expect(
+      call(observer, async () => {
+        ran = true;
+        return {};
+      }),
+    ).rejects.toThrow("refused");
+    expect(ran).toBe(false);
+  });
+
+  it("leaves a composition without runners without run", () => {
+    const observer = composeObservers([{ start: () => undefined }, { start: () => undefined }]);
+    expect(observer?.run).toBeUndefined();
+  });
+});
