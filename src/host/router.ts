@@ -86,6 +86,8 @@ export function createRouter(
     if (untracked || parts.inFlight.draining) {
       if (end) whenClosed(res, end);
       if (untracked) return untracked(req, res);
+      // Browser clients get the CORS headers too, or they could not read the Retry-After.
+      if (target && parts.cors?.(req, res)) return;
       req.resume();
       const refusal = new UnavailableError(
         "The server is shutting down; retry in a moment",

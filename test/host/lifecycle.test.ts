@@ -208,6 +208,48 @@ describe("health and draining", () => {
     expect(host.http.listening).toBe(false);
   });
 
+  it("gives a browser refused while draining the CORS headers, so it can read Retry-After", async () => {
+    const server = createServer({ name: "slow", version: "1.0.0" });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    server.tool("wait", { input: z.object({}) }, async () => {
+      await held;
+      return "finished";
+    });
+    host = await startHost({
+      listen: { port: 0, cors: { origins: ["https://app.example"] } },
+      servers: { slow: { server } },
+      logging: { level: "silent" },
+    });
+    const url = host.mounts[0]!.url;
+    const browser = keepAlive();
+    expect((await send(browser, new URL("/healthz", host.url))).status).toBe(200);
+    const call = send(
+      keepAlive(),
+      url,
+      modern("tools/call", { name: "wait", arguments: {} }, "wait"),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const drained = host.drain(10_000);
+
+    const origin = { origin: "https://app.example" };
+    const request = modern("tools/call", { name: "wait", arguments: {} }, "wait");
+    const refused = await send(browser, url, {
+      ...request,
+      headers: { ...request.headers, ...origin },
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.headers["retry-after"]).toBe("1");
+    expect(refused.headers["access-control-allow-origin"]).toBe("https://app.example");
+    expect(refused.headers["access-control-expose-headers"]).toContain("Retry-After");
+
+    release();
+    expect((await call).status).toBe(200);
+    await drained;
+  });
+
   it("cuts requests still running at the deadline and still stops", async () => {
     const server = createServer({ name: "stuck", version: "1.0.0" });
     server.tool("hang", { input: z.object({}) }, () => new Promise<string>(() => {}));
