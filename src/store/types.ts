@@ -216,6 +216,11 @@ export interface OAuthStore {
    * before it. Returns how many records went.
    */
   purgeExpired(before: number): Promise<number>;
+  /**
+   * Delete registered clients created before `before` that no grant names, revoked or not:
+   * registrations nobody ever signed in with. Returns how many went.
+   */
+  purgeUnusedClients(before: number): Promise<number>;
 }
 
 /** Everything the authorization layer keeps. */

@@ -880,6 +880,32 @@ export function describeAuthStoreContract(name: string, open: () => Promise<Auth
         expect(await store.getGrant("grant-1")).toEqual(grantRecord());
         expect(await store.purgeExpired(5_000)).toBe(0);
       });
+
+      it("deletes registered clients that no grant names, once older than the time", async () => {
+        await store.createUser(alice);
+        const used = clientRecord({ id: "client-used", createdAt: 1_000 });
+        const abandoned = clientRecord({ id: "client-abandoned", createdAt: 4_999 });
+        const fresh = clientRecord({ id: "client-fresh", createdAt: 5_000 });
+        const revoked = clientRecord({ id: "client-revoked", createdAt: 1_000 });
+        for (const client of [used, abandoned, fresh, revoked]) await store.createClient(client);
+        await store.createGrant(
+          grantRecord({ clientId: "client-used" }),
+          codeRecord({ expiresAt: 9_000 }),
+        );
+        await store.createGrant(
+          grantRecord({ id: "grant-2", clientId: "client-revoked", revokedAt: 3_000 }),
+          codeRecord({ grantId: "grant-2", hash: "d".repeat(64), expiresAt: 9_000 }),
+        );
+
+        expect(await store.purgeExpired(5_000)).toBe(0);
+        expect(await store.purgeUnusedClients(5_000)).toBe(1);
+        expect(await store.getClient("client-abandoned")).toBeUndefined();
+        expect(await store.getClient("client-used")).toEqual(used);
+        expect(await store.getClient("client-fresh")).toEqual(fresh);
+        // A revoked grant still names its client: the client's history stays explainable.
+        expect(await store.getClient("client-revoked")).toEqual(revoked);
+        expect(await store.purgeUnusedClients(5_000)).toBe(0);
+      });
     });
 
     describe("OAuth records are copies", () => {

@@ -32,6 +32,11 @@ export interface AuthorizationServerLifetimes {
   refreshGrace?: number;
   /** The browser's sign-in session, so the next authorization skips the password (default 8 hours). */
   signInSession?: number;
+  /**
+   * A client registered through Dynamic Client Registration that no user has signed in
+   * with is deleted this long after it registered (default 30 days).
+   */
+  unusedClient?: number;
 }
 
 /** Options of an {@link AuthorizationServer}. */
@@ -164,6 +169,7 @@ export class AuthorizationServer {
       authorizationCode: lifetimes.authorizationCode ?? 60,
       refreshGrace: lifetimes.refreshGrace ?? 30,
       signInSession: lifetimes.signInSession ?? 8 * 3600,
+      unusedClient: lifetimes.unusedClient ?? 30 * 86_400,
     };
     this.#keys = new SigningKeys(this.#store, this.#lifetimes.accessToken * 1000);
     this.#tokens = new AccessTokens(
@@ -431,7 +437,9 @@ export class AuthorizationServer {
   #startPurging(): void {
     if (this.#purgeTimer) return;
     this.#purgeTimer = setInterval(() => {
-      this.#store.purgeExpired(Date.now() - 86_400_000).catch(() => {});
+      const now = Date.now();
+      this.#store.purgeExpired(now - 86_400_000).catch(() => {});
+      this.#store.purgeUnusedClients(now - this.#lifetimes.unusedClient * 1000).catch(() => {});
     }, PURGE_INTERVAL_MS);
     this.#purgeTimer.unref();
   }

@@ -168,6 +168,7 @@ const authorization = z.strictObject({
       authorizationCode: int(1).optional(),
       refreshGrace: int(0).optional(),
       signInSession: int(1).optional(),
+      unusedClient: int(1).optional(),
     })
     .optional(),
   dynamicRegistration: bool.optional(),

@@ -303,6 +303,19 @@ export class MemoryAuthStore implements AuthStore {
     return purged;
   }
 
+  async purgeUnusedClients(before: number): Promise<number> {
+    this.#writes++;
+    const granted = new Set<string>();
+    for (const grant of this.#grants.values()) granted.add(grant.clientId);
+    let purged = 0;
+    for (const [id, client] of this.#clients)
+      if (client.createdAt < before && !granted.has(id)) {
+        this.#clients.delete(id);
+        purged++;
+      }
+    return purged;
+  }
+
   version(): number {
     return this.#writes;
   }

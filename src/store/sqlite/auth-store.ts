@@ -138,6 +138,7 @@ export class SqliteAuthStore implements AuthStore {
   readonly #purgeCodes: Statement<[number]>;
   readonly #purgeRefreshTokens: Statement<[number]>;
   readonly #purgeSigningKeys: Statement<[number]>;
+  readonly #purgeUnusedClients: Statement<[number]>;
   readonly #createGrant: Transaction<(grant: GrantRecord, code: AuthorizationCodeRecord) => void>;
   readonly #useAuthorizationCode: Transaction<(hash: string, at: number) => CodeUse>;
   readonly #retireSiblings: Statement<[string, string]>;
@@ -250,6 +251,10 @@ export class SqliteAuthStore implements AuthStore {
     this.#purgeCodes = db.prepare("DELETE FROM authorization_codes WHERE expires_at < ?");
     this.#purgeRefreshTokens = db.prepare("DELETE FROM refresh_tokens WHERE expires_at < ?");
     this.#purgeSigningKeys = db.prepare("DELETE FROM signing_keys WHERE retired_at < ?");
+    this.#purgeUnusedClients = db.prepare(
+      `DELETE FROM oauth_clients WHERE created_at < ?
+         AND NOT EXISTS (SELECT 1 FROM grants WHERE grants.client_id = oauth_clients.id)`,
+    );
 
     this.#createGrant = db.transaction((grant: GrantRecord, code: AuthorizationCodeRecord) => {
       this.#insertGrant.run(grantToParams(grant));
@@ -502,6 +507,11 @@ export class SqliteAuthStore implements AuthStore {
   async purgeExpired(before: number): Promise<number> {
     this.#writes++;
     return this.#purgeExpired.immediate(before);
+  }
+
+  async purgeUnusedClients(before: number): Promise<number> {
+    this.#writes++;
+    return this.#purgeUnusedClients.run(before).changes;
   }
 
   version(): number {
