@@ -1,8 +1,5 @@
-import BetterSqlite3 from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
 import {
-  apiKeyHashTaken,
-  apiKeyIdTaken,
-  apiKeyNameTaken,
   authorizationCodeTaken,
   clientIdTaken,
   codeOfAnotherGrant,
@@ -10,15 +7,11 @@ import {
   malformedSigningKey,
   refreshTokenTaken,
   signingKeyTaken,
-  unknownApiKeyOwner,
   unknownConsentUser,
   unknownGrant,
   unknownGrantUser,
-  userIdTaken,
-  usernameTaken,
 } from "../errors.js";
 import type {
-  ApiKeyRecord,
   AuthorizationCodeRecord,
   AuthStore,
   ConsentRecord,
@@ -27,15 +20,8 @@ import type {
   RefreshRotation,
   RefreshTokenRecord,
   SigningKeyRecord,
-  UserPatch,
-  UserRecord,
 } from "../types.js";
 import {
-  API_KEY_COLUMNS,
-  type ApiKeyParams,
-  type ApiKeyRow,
-  apiKeyFromRow,
-  apiKeyToParams,
   CLIENT_COLUMNS,
   type ClientParams,
   type ClientRow,
@@ -63,60 +49,24 @@ import {
   type SigningKeyParams,
   type SigningKeyRow,
   signingKeyToParams,
-  USER_COLUMNS,
-  type UserParams,
-  type UserRow,
-  userFromRow,
-  userToParams,
 } from "./rows.js";
+import { isSqliteError, uniqueColumns } from "./sqlite-errors.js";
+import { SqliteUserStore } from "./user-store.js";
 
 type Statement<P extends unknown[], R = unknown> = BetterSqlite3.Statement<P, R>;
-
-/** How often {@link SqliteAuthStore.version} asks SQLite whether another process wrote. */
-const EXTERNAL_CHECK_MS = 100;
 type Transaction<F extends (...args: never[]) => unknown> = BetterSqlite3.Transaction<F>;
 type CodeUse = { code: AuthorizationCodeRecord; grant: GrantRecord } | undefined;
 
-/** Named parameters of the user update: each field with a flag saying whether to set it. */
-interface UserUpdateParams {
-  id: string;
-  at: number;
-  setDisplayName: number;
-  displayName: string | null;
-  setPasswordHash: number;
-  passwordHash: string | null;
-  setDisabled: number;
-  disabled: number;
-}
-
 /**
- * The embedded {@link AuthStore} on SQLite. Open it with `openSqliteAuthStore`, which
- * configures the connection and migrates the schema; every statement is prepared here,
- * once, and reused for each request. Each write is one statement, or one transaction, so
- * a refused write changes nothing. A write that reads first runs in an IMMEDIATE
- * transaction, which holds the file's write lock from its first read: two processes never
- * both find a code unused or a refresh token unrotated.
+ * The embedded {@link AuthStore} on SQLite: the users and API keys of
+ * {@link SqliteUserStore}, and the state of the built-in authorization server. Open it with
+ * `openSqliteAuthStore`, which configures the connection and migrates the schema; every
+ * statement is prepared here, once, and reused for each request. Each write is one
+ * statement, or one transaction, so a refused write changes nothing. A write that reads
+ * first runs in an IMMEDIATE transaction, which holds the file's write lock from its first
+ * read: two processes never both find a code unused or a refresh token unrotated.
  */
-export class SqliteAuthStore implements AuthStore {
-  /** Writes through this object, for {@link version}. */
-  #writes = 0;
-  /** SQLite's `data_version`: changes when another connection commits. */
-  #external = 0;
-  #externalCheckedAt = 0;
-  readonly #dataVersion: BetterSqlite3.Statement<[], unknown>;
-  readonly #db: BetterSqlite3.Database;
-  readonly #insertUser: Statement<[UserParams]>;
-  readonly #getUser: Statement<[string], UserRow>;
-  readonly #findUserByName: Statement<[string], UserRow>;
-  readonly #updateUser: Statement<[UserUpdateParams], UserRow>;
-  readonly #listUsers: Statement<[], UserRow>;
-  readonly #insertApiKey: Statement<[ApiKeyParams]>;
-  readonly #findApiKeyByHash: Statement<[string], ApiKeyRow>;
-  readonly #getApiKey: Statement<[string], ApiKeyRow>;
-  readonly #listApiKeysOf: Statement<[string], ApiKeyRow>;
-  readonly #listApiKeys: Statement<[], ApiKeyRow>;
-  readonly #revokeApiKey: Statement<[number, string]>;
-  readonly #touchApiKey: Statement<[{ id: string; at: number }]>;
+export class SqliteAuthStore extends SqliteUserStore implements AuthStore {
   readonly #insertClient: Statement<[ClientParams]>;
   readonly #getClient: Statement<[string], ClientRow>;
   readonly #insertGrant: Statement<[GrantParams]>;
@@ -149,47 +99,7 @@ export class SqliteAuthStore implements AuthStore {
 
   /** Wraps a connection that `openSqliteAuthStore` has configured and migrated. */
   constructor(db: BetterSqlite3.Database) {
-    this.#db = db;
-    this.#dataVersion = db.prepare("PRAGMA data_version").pluck();
-    this.#insertUser = db.prepare(
-      `INSERT INTO users (id, username, display_name, password_hash, disabled, created_at, updated_at)
-       VALUES (@id, @username, @displayName, @passwordHash, @disabled, @createdAt, @updatedAt)`,
-    );
-    this.#getUser = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
-    // The column is COLLATE NOCASE, so this ignores case.
-    this.#findUserByName = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`);
-    this.#updateUser = db.prepare(
-      `UPDATE users SET
-         display_name = CASE WHEN @setDisplayName THEN @displayName ELSE display_name END,
-         password_hash = CASE WHEN @setPasswordHash THEN @passwordHash ELSE password_hash END,
-         disabled = CASE WHEN @setDisabled THEN @disabled ELSE disabled END,
-         updated_at = @at
-       WHERE id = @id
-       RETURNING ${USER_COLUMNS}`,
-    );
-    this.#listUsers = db.prepare(`SELECT ${USER_COLUMNS} FROM users ORDER BY username`);
-    this.#insertApiKey = db.prepare(
-      `INSERT INTO api_keys (id, name, owner_id, scopes, hash, prefix, created_at, expires_at,
-         last_used_at, revoked_at)
-       VALUES (@id, @name, @ownerId, @scopes, @hash, @prefix, @createdAt, @expiresAt,
-         @lastUsedAt, @revokedAt)`,
-    );
-    this.#findApiKeyByHash = db.prepare(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE hash = ?`);
-    this.#getApiKey = db.prepare(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE id = ?`);
-    this.#listApiKeysOf = db.prepare(
-      `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE owner_id = ? ORDER BY created_at DESC, id DESC`,
-    );
-    this.#listApiKeys = db.prepare(
-      `SELECT ${API_KEY_COLUMNS} FROM api_keys ORDER BY created_at DESC, id DESC`,
-    );
-    this.#revokeApiKey = db.prepare(
-      "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-    );
-    // Requests can finish out of order; the latest use wins.
-    this.#touchApiKey = db.prepare(
-      `UPDATE api_keys SET last_used_at = @at
-       WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)`,
-    );
+    super(db);
     this.#insertClient = db.prepare(
       `INSERT INTO oauth_clients (id, secret_hash, metadata, created_at)
        VALUES (@id, @secretHash, @metadata, @createdAt)`,
@@ -294,91 +204,8 @@ export class SqliteAuthStore implements AuthStore {
     );
   }
 
-  async createUser(user: UserRecord): Promise<void> {
-    this.#writes++;
-    try {
-      this.#insertUser.run(userToParams(user));
-    } catch (error) {
-      const columns = uniqueColumns(error);
-      if (columns === "users.username") throw usernameTaken(user.username);
-      if (columns === "users.id") throw userIdTaken(user.id);
-      throw error;
-    }
-  }
-
-  async getUser(id: string): Promise<UserRecord | undefined> {
-    const row = this.#getUser.get(id);
-    return row && userFromRow(row);
-  }
-
-  async findUserByName(username: string): Promise<UserRecord | undefined> {
-    // NOCASE folds ASCII only; usernames are stored lower-cased, so lower the query too.
-    const row = this.#findUserByName.get(username.toLowerCase());
-    return row && userFromRow(row);
-  }
-
-  async updateUser(id: string, patch: UserPatch, at: number): Promise<UserRecord | undefined> {
-    this.#writes++;
-    const row = this.#updateUser.get({
-      id,
-      at,
-      setDisplayName: patch.displayName === undefined ? 0 : 1,
-      displayName: patch.displayName ?? null,
-      setPasswordHash: patch.passwordHash === undefined ? 0 : 1,
-      passwordHash: patch.passwordHash ?? null,
-      setDisabled: patch.disabled === undefined ? 0 : 1,
-      disabled: patch.disabled ? 1 : 0,
-    });
-    return row && userFromRow(row);
-  }
-
-  async listUsers(): Promise<UserRecord[]> {
-    return this.#listUsers.all().map(userFromRow);
-  }
-
-  async createApiKey(key: ApiKeyRecord): Promise<void> {
-    this.#writes++;
-    try {
-      this.#insertApiKey.run(apiKeyToParams(key));
-    } catch (error) {
-      const columns = uniqueColumns(error);
-      if (columns === "api_keys.owner_id, api_keys.name")
-        throw apiKeyNameTaken(key.ownerId, key.name);
-      if (columns === "api_keys.hash") throw apiKeyHashTaken();
-      if (columns === "api_keys.id") throw apiKeyIdTaken(key.id);
-      if (isSqliteError(error, "SQLITE_CONSTRAINT_FOREIGNKEY"))
-        throw unknownApiKeyOwner(key.ownerId, key.name);
-      throw error;
-    }
-  }
-
-  async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
-    const row = this.#findApiKeyByHash.get(hash);
-    return row && apiKeyFromRow(row);
-  }
-
-  async getApiKey(id: string): Promise<ApiKeyRecord | undefined> {
-    const row = this.#getApiKey.get(id);
-    return row && apiKeyFromRow(row);
-  }
-
-  async listApiKeys(ownerId?: string): Promise<ApiKeyRecord[]> {
-    const rows = ownerId === undefined ? this.#listApiKeys.all() : this.#listApiKeysOf.all(ownerId);
-    return rows.map(apiKeyFromRow);
-  }
-
-  async revokeApiKey(id: string, at: number): Promise<boolean> {
-    this.#writes++;
-    return this.#revokeApiKey.run(at, id).changes === 1;
-  }
-
-  async touchApiKey(id: string, at: number): Promise<void> {
-    this.#writes++;
-    this.#touchApiKey.run({ id, at });
-  }
-
   async createClient(client: OAuthClientRecord): Promise<void> {
-    this.#writes++;
+    this.wrote();
     try {
       this.#insertClient.run(clientToParams(client));
     } catch (error) {
@@ -393,7 +220,7 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async createGrant(grant: GrantRecord, code: AuthorizationCodeRecord): Promise<void> {
-    this.#writes++;
+    this.wrote();
     if (code.grantId !== grant.id) throw codeOfAnotherGrant(grant.id, code.grantId);
     try {
       this.#createGrant.immediate(grant, code);
@@ -414,7 +241,7 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async revokeGrant(id: string, at: number): Promise<boolean> {
-    this.#writes++;
+    this.wrote();
     return this.#revokeGrant.run(at, id).changes === 1;
   }
 
@@ -423,12 +250,12 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async useAuthorizationCode(hash: string, at: number): Promise<CodeUse> {
-    this.#writes++;
+    this.wrote();
     return this.#useAuthorizationCode.immediate(hash, at);
   }
 
   async createRefreshToken(token: RefreshTokenRecord): Promise<void> {
-    this.#writes++;
+    this.wrote();
     try {
       this.#insertRefreshToken.run(refreshTokenToParams(token));
     } catch (error) {
@@ -448,7 +275,7 @@ export class SqliteAuthStore implements AuthStore {
     graceMs: number,
     next: RefreshTokenRecord,
   ): Promise<RefreshRotation> {
-    this.#writes++;
+    this.wrote();
     try {
       return this.#rotateRefreshToken.immediate(hash, at, graceMs, next);
     } catch (error) {
@@ -467,7 +294,7 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async saveConsent(consent: ConsentRecord): Promise<void> {
-    this.#writes++;
+    this.wrote();
     try {
       this.#saveConsent.run(consentToParams(consent));
     } catch (error) {
@@ -478,7 +305,7 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async createSigningKey(key: SigningKeyRecord): Promise<void> {
-    this.#writes++;
+    this.wrote();
     try {
       this.#insertSigningKey.run(signingKeyToParams(key));
     } catch (error) {
@@ -493,55 +320,24 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async retireSigningKey(kid: string, at: number): Promise<boolean> {
-    this.#writes++;
+    this.wrote();
     return this.#retireSigningKey.run(at, kid).changes === 1;
   }
 
   async ensureSecret(name: string, value: string): Promise<string> {
-    this.#writes++;
+    this.wrote();
     this.#insertSecret.run(name, value);
     // Secrets are never deleted: the row is this call's, or that of whoever stored it first.
     return this.#getSecret.get(name)!.value;
   }
 
   async purgeExpired(before: number): Promise<number> {
-    this.#writes++;
+    this.wrote();
     return this.#purgeExpired.immediate(before);
   }
 
   async purgeUnusedClients(before: number): Promise<number> {
-    this.#writes++;
+    this.wrote();
     return this.#purgeUnusedClients.run(before).changes;
   }
-
-  version(): number {
-    const now = Date.now();
-    if (now - this.#externalCheckedAt >= EXTERNAL_CHECK_MS) {
-      this.#externalCheckedAt = now;
-      this.#external = this.#dataVersion.get() as number;
-    }
-    // Both only grow; any change to either changes the sum.
-    return this.#writes + this.#external;
-  }
-
-  async close(): Promise<void> {
-    this.#db.close();
-  }
-}
-
-type SqliteError = InstanceType<typeof BetterSqlite3.SqliteError>;
-
-function isSqliteError(error: unknown, code: string): error is SqliteError {
-  return error instanceof BetterSqlite3.SqliteError && error.code === code;
-}
-
-/** The columns a UNIQUE or PRIMARY KEY violation names ("users.username"), if it is one. */
-function uniqueColumns(error: unknown): string | undefined {
-  if (
-    !isSqliteError(error, "SQLITE_CONSTRAINT_UNIQUE") &&
-    !isSqliteError(error, "SQLITE_CONSTRAINT_PRIMARYKEY")
-  )
-    return undefined;
-  // SQLite words it "UNIQUE constraint failed: <table>.<column>[, <table>.<column>]".
-  return /constraint failed: (.*)$/.exec(error.message)?.[1];
 }
