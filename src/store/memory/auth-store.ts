@@ -29,6 +29,16 @@ import type {
   UserPatch,
   UserRecord,
 } from "../types.js";
+import {
+  copyClient,
+  copyCode,
+  copyConsent,
+  copyGrant,
+  copyKey,
+  copyRefreshToken,
+  copySigningKey,
+  copyUser,
+} from "./copies.js";
 
 /**
  * An {@link AuthStore} in this process's memory: for tests and throwaway development
@@ -323,99 +333,6 @@ export class MemoryAuthStore implements AuthStore {
   async close(): Promise<void> {}
 }
 
-function copyUser(user: UserRecord): UserRecord {
-  return {
-    id: user.id,
-    username: user.username,
-    displayName: user.displayName,
-    passwordHash: user.passwordHash,
-    disabled: user.disabled,
-    createdAt: user.createdAt,
-    updatedAt: user.updatedAt,
-  };
-}
-
-function copyKey(key: ApiKeyRecord): ApiKeyRecord {
-  return {
-    id: key.id,
-    name: key.name,
-    ownerId: key.ownerId,
-    scopes: [...key.scopes],
-    hash: key.hash,
-    prefix: key.prefix,
-    createdAt: key.createdAt,
-    expiresAt: key.expiresAt,
-    lastUsedAt: key.lastUsedAt,
-    revokedAt: key.revokedAt,
-  };
-}
-
-function copyClient(client: OAuthClientRecord): OAuthClientRecord {
-  return {
-    id: client.id,
-    secretHash: client.secretHash,
-    // Through JSON, as the SQL stores keep it: a deep copy, and the same values come back.
-    metadata: JSON.parse(JSON.stringify(client.metadata)),
-    createdAt: client.createdAt,
-  };
-}
-
-function copyGrant(grant: GrantRecord): GrantRecord {
-  return {
-    id: grant.id,
-    userId: grant.userId,
-    clientId: grant.clientId,
-    scopes: [...grant.scopes],
-    resource: grant.resource,
-    createdAt: grant.createdAt,
-    revokedAt: grant.revokedAt,
-  };
-}
-
-function copyCode(code: AuthorizationCodeRecord): AuthorizationCodeRecord {
-  return {
-    hash: code.hash,
-    grantId: code.grantId,
-    redirectUri: code.redirectUri,
-    codeChallenge: code.codeChallenge,
-    createdAt: code.createdAt,
-    expiresAt: code.expiresAt,
-    usedAt: code.usedAt,
-  };
-}
-
-function copyRefreshToken(token: RefreshTokenRecord): RefreshTokenRecord {
-  return {
-    hash: token.hash,
-    grantId: token.grantId,
-    createdAt: token.createdAt,
-    expiresAt: token.expiresAt,
-    rotatedAt: token.rotatedAt,
-  };
-}
-
-function copyConsent(consent: ConsentRecord): ConsentRecord {
-  return {
-    userId: consent.userId,
-    clientId: consent.clientId,
-    resource: consent.resource,
-    scopes: [...consent.scopes],
-    grantedAt: consent.grantedAt,
-  };
-}
-
-function copySigningKey(key: SigningKeyRecord): SigningKeyRecord {
-  return {
-    kid: key.kid,
-    alg: key.alg,
-    privateJwk: key.privateJwk,
-    publicJwk: key.publicJwk,
-    createdAt: key.createdAt,
-    retiredAt: key.retiredAt,
-  };
-}
-
-/** One key per (user, client) pair; JSON keeps ids containing any separator apart. */
 function consentKey(userId: string, clientId: string, resource: string): string {
   return JSON.stringify([userId, clientId, resource]);
 }
