@@ -104,8 +104,10 @@ export function lineEnd(msg: string): string {
   return `,"msg":${quoted(msg)}}\n`;
 }
 
-/** Pending text above this many characters is written at once rather than after the delay. */
+/** Pending text above this many bytes is written at once rather than after the delay. */
 const FLUSH_AT = 64 * 1024;
+/** Room for the line that crosses {@link FLUSH_AT}; a longer line is written on its own. */
+const CAPACITY = FLUSH_AT + 16 * 1024;
 /** Lines wait at most this long before they are written. */
 export const FLUSH_DELAY_MS = 10;
 
@@ -119,13 +121,16 @@ let exitHooked = false;
  * (it is a valid pino destination), so its lines keep their place among the others. The
  * wait keeps no process alive: lines still pending when the process exits are written
  * before it ends.
+ *
+ * Each line is copied, as UTF-8, into a buffer outside the JavaScript heap as it comes: a
+ * line built by concatenation is a tree of small strings, and holding thousands of them
+ * until the next write would have the garbage collector copy every piece, again and again.
  */
 export class LineSink {
   readonly #destination: LineDestination;
-  // Kept apart and joined once per write: joining builds the text in one pass, where one
-  // long concatenation would be flattened, piece by piece, when it is written.
-  #lines: string[] = [];
-  #length = 0;
+  readonly #buffer = Buffer.allocUnsafeSlow(CAPACITY);
+  /** Bytes of the buffer holding pending lines. */
+  #used = 0;
   #scheduled = false;
 
   constructor(destination: LineDestination) {
@@ -134,9 +139,17 @@ export class LineSink {
 
   /** Add one or more whole lines (each ending in a newline). */
   write(lines: string): boolean {
-    this.#lines.push(lines);
-    this.#length += lines.length;
-    if (this.#length >= FLUSH_AT) this.flush();
+    // A UTF-16 unit is at most 3 bytes of UTF-8; the exact size is counted only near the end.
+    if (this.#used + lines.length * 3 > CAPACITY) {
+      const bytes = Buffer.byteLength(lines);
+      if (this.#used + bytes > CAPACITY) this.flush();
+      if (bytes > CAPACITY) {
+        this.#destination.write(lines);
+        return true;
+      }
+    }
+    this.#used += this.#buffer.write(lines, this.#used);
+    if (this.#used >= FLUSH_AT) this.flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
       pending.add(this);
@@ -154,10 +167,9 @@ export class LineSink {
    * has written it through, when it can say so.
    */
   flush(done?: (error?: Error) => void): void {
-    if (this.#lines.length > 0) {
-      const text = this.#lines.join("");
-      this.#lines = [];
-      this.#length = 0;
+    if (this.#used > 0) {
+      const text = this.#buffer.toString("utf8", 0, this.#used);
+      this.#used = 0;
       this.#destination.write(text);
     }
     if (!done) return;

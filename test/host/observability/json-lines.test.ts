@@ -167,6 +167,28 @@ describe("LineSink", () => {
     expect(writes[0]).toHaveLength(64 * 1024);
   });
 
+  it("keeps every character and the order of lines around one too long to hold", () => {
+    const writes: string[] = [];
+    const sink = new LineSink({ write: (chunk) => writes.push(chunk) });
+    const accented = "é€😀 \u2028\n";
+    const long = `${"ü".repeat(50_000)}\n`;
+    sink.write(accented);
+    sink.write(long);
+    sink.write("after\n");
+    sink.flush();
+    expect(writes).toEqual([accented, long, "after\n"]);
+  });
+
+  it("writes multi-byte lines at 64 KiB of UTF-8, whole", () => {
+    const writes: string[] = [];
+    const sink = new LineSink({ write: (chunk) => writes.push(chunk) });
+    // 3 bytes each: 21,845 characters and the newline are 65,536 bytes.
+    const line = `${"€".repeat(21_845)}\n`;
+    sink.write("a\n");
+    sink.write(line);
+    expect(writes).toEqual([`a\n${line}`]);
+  });
+
   it("flushes on demand and waits for a destination that can say when it is written", () => {
     const writes: string[] = [];
     let flushed = false;
