@@ -36,15 +36,15 @@ export {
   ResourceServer,
   type ResourceServerOptions,
 } from "./auth/resource-server.js";
-export {
-  type AuthEvent,
-  AuthorizationServer,
-  type AuthorizationServerLifetimes,
-  type AuthorizationServerOptions,
-} from "./auth/server/authorization-server.js";
+export { AuthorizationServer } from "./auth/server/authorization-server.js";
 export type { ClientMetadataDocumentOptions } from "./auth/server/client-metadata-document.js";
 export type { PreRegisteredClient } from "./auth/server/clients.js";
+export type { AuthEvent } from "./auth/server/events.js";
 export { OAuthError, type OAuthErrorCode } from "./auth/server/oauth-error.js";
+export type {
+  AuthorizationServerLifetimes,
+  AuthorizationServerOptions,
+} from "./auth/server/options.js";
 export { PasswordSignIn, type SignInResult, type SignInStep } from "./auth/server/sign-in-step.js";
 export type { SigningKeys } from "./auth/server/signing-keys.js";
 export type { SignInThrottleOptions } from "./auth/server/throttle.js";
@@ -64,6 +64,7 @@ export {
   type CallStart,
   composeObservers,
 } from "./engine/observer.js";
+export type { Registration, ServerChange } from "./engine/registrations.js";
 export type {
   CompiledSchema,
   Infer,
@@ -71,14 +72,7 @@ export type {
   SchemaInput,
   StandardSchemaV1,
 } from "./engine/schema.js";
-export {
-  APP_MIME_TYPE,
-  createServer,
-  type Registration,
-  Server,
-  type ServerChange,
-  type ServerOptions,
-} from "./engine/server.js";
+export { APP_MIME_TYPE, createServer, Server, type ServerOptions } from "./engine/server.js";
 export type * from "./engine/types.js";
 export { UriTemplate } from "./engine/uri-template.js";
 export * from "./errors.js";

@@ -12,14 +12,16 @@ import type {
   ToolHandler,
   ToolReturn,
 } from "./definitions.js";
-import { findHeaderParams, type HeaderParam } from "./header-params.js";
-import {
-  type CompiledSchema,
-  compileSchema,
-  EMPTY_OBJECT_SCHEMA,
-  type Infer,
-  type SchemaInput,
-} from "./schema.js";
+import { findHeaderParams } from "./header-params.js";
+import type {
+  RegisteredPrompt,
+  RegisteredResource,
+  RegisteredTemplate,
+  RegisteredTool,
+  Registration,
+  ServerChange,
+} from "./registrations.js";
+import { compileSchema, EMPTY_OBJECT_SCHEMA, type Infer, type SchemaInput } from "./schema.js";
 import type { Icon, Implementation, JsonObject } from "./types.js";
 import { UriTemplate } from "./uri-template.js";
 
@@ -42,59 +44,6 @@ export interface ServerOptions {
   hideUnauthorized?: boolean;
   /** How long clients may cache list results and resource reads, in milliseconds. */
   cacheTtlMs?: number;
-}
-
-/** A tool as registered: its listing and its compiled validators. */
-export interface RegisteredTool {
-  readonly name: string;
-  readonly listing: JsonObject;
-  readonly input: CompiledSchema;
-  readonly output: CompiledSchema | undefined;
-  /** Arguments mirrored into `Mcp-Param-*` headers on HTTP. */
-  readonly headerParams: readonly HeaderParam[];
-  /** Scopes a caller needs. */
-  readonly scopes: readonly string[] | undefined;
-  /** Longest a call may run, in milliseconds. */
-  readonly timeoutMs: number | undefined;
-  readonly handler: ToolHandler<unknown, unknown>;
-}
-
-/** A fixed resource as registered. */
-export interface RegisteredResource {
-  readonly uri: string;
-  readonly listing: JsonObject;
-  readonly mimeType: string | undefined;
-  /** Scopes a caller needs. */
-  readonly scopes: readonly string[] | undefined;
-  readonly handler: ResourceHandler;
-}
-
-/** A resource template as registered. */
-export interface RegisteredTemplate {
-  readonly template: UriTemplate;
-  readonly listing: JsonObject;
-  readonly config: ResourceTemplateConfig;
-  readonly handler: ResourceTemplateHandler;
-}
-
-/** A prompt as registered. */
-export interface RegisteredPrompt {
-  readonly name: string;
-  readonly listing: JsonObject;
-  readonly config: PromptConfig;
-  readonly handler: PromptHandler;
-  readonly completers: ReadonlyMap<string, Completer>;
-}
-
-/** A change clients may subscribe to. */
-export type ServerChange =
-  | { kind: "tools" | "resources" | "prompts" }
-  | { kind: "resource"; uri: string };
-
-/** Handle returned by a registration, to remove it later. */
-export interface Registration {
-  /** Remove the registration and notify subscribed clients. */
-  remove(): void;
 }
 
 const NAME = /^[A-Za-z0-9_.\-/]{1,128}$/;

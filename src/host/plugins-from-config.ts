@@ -1,4 +1,4 @@
-import type { AuthEvent } from "../auth/server/authorization-server.js";
+import type { AuthEvent } from "../auth/server/events.js";
 import type { BerthConfig } from "./config/define-config.js";
 import type { HostPlugin } from "./plugin.js";
 

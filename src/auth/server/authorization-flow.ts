@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AuthStore } from "../../store/types.js";
 import { randomToken, sha256Hex } from "../secrets.js";
-import type { AuthEvent } from "./authorization-server.js";
 import {
   checkAuthorizationRequest,
   type PendingAuthorization,
@@ -12,6 +11,7 @@ import {
 } from "./authorize-request.js";
 import { BrowserSession } from "./browser-session.js";
 import type { ClientDirectory, OAuthClient } from "./clients.js";
+import type { AuthEvent } from "./events.js";
 import { readForm, redirect, sendHtml } from "./http-io.js";
 import { OAuthError } from "./oauth-error.js";
 import { consentPage } from "./pages/consent.js";

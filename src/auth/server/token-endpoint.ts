@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import type { AuthStore, GrantRecord } from "../../store/types.js";
 import { randomToken, sha256Hex } from "../secrets.js";
 import type { AccessTokens } from "./access-tokens.js";
-import type { AuthEvent } from "./authorization-server.js";
 import type { OAuthClient } from "./clients.js";
+import type { AuthEvent } from "./events.js";
 import { OAuthError } from "./oauth-error.js";
 
 /** Lifetimes and windows of the token endpoint, in milliseconds. */

@@ -1,6 +1,6 @@
 import type { ExternalIssuerOptions } from "../../auth/external-issuer.js";
-import type { AuthorizationServerLifetimes } from "../../auth/server/authorization-server.js";
 import type { PreRegisteredClient } from "../../auth/server/clients.js";
+import type { AuthorizationServerLifetimes } from "../../auth/server/options.js";
 import type { SignInThrottleOptions } from "../../auth/server/throttle.js";
 import type { Server } from "../../engine/server.js";
 

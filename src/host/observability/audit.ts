@@ -1,4 +1,4 @@
-import type { AuthEvent } from "../../auth/server/authorization-server.js";
+import type { AuthEvent } from "../../auth/server/events.js";
 import { quoted } from "./json-lines.js";
 
 /** Use of an API key (logged at most once a minute per key, address and mount). */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Cancellation } from "../../engine/cancellation.js";
-import type { ServerChange } from "../../engine/server.js";
+import type { ServerChange } from "../../engine/registrations.js";
 import type { JsonObject, LogLevel } from "../../engine/types.js";
 import { OutboundRequests } from "./outbound-requests.js";
 

@@ -1,4 +1,5 @@
-import type { Server, ServerChange } from "../../engine/server.js";
+import type { ServerChange } from "../../engine/registrations.js";
+import type { Server } from "../../engine/server.js";
 import type { JsonObject } from "../../engine/types.js";
 import { InvalidParamsError } from "../../errors.js";
 import type { JsonRpcRequest } from "../jsonrpc.js";
