@@ -11,6 +11,8 @@ import { accessToken } from "./lib/oauth.mjs";
  * @property {string} id Stable key (ratios, `BENCH_ONLY`).
  * @property {string} name Shown in the table and the JSON.
  * @property {string} script Server under `bench/servers/`.
+ * @property {Record<string, string>} [env] Added to the server process's environment.
+ * @property {boolean} [optional] Run only when `BENCH_ONLY` names it.
  * @property {(url: string, credentials?: Record<string, string>) => Promise<(id: string | number) => { headers: Record<string, string>, body: string }>} prepare
  *   Set up what the era needs (a session, a token) and return the request for a given
  *   JSON-RPC id. `credentials` are what the server created at start (bench/servers/child.mjs).
@@ -47,6 +49,15 @@ export const HTTP_CASES = [
     script: "berth-http-ops.mjs",
     prepare: modern,
   },
+  // The operations plugins one at a time (BENCH_OPS_PLUGINS), to price each: optional.
+  ...["host", "metrics", "logging", "rate-limit"].map((plugin) => ({
+    id: `berth-2026-ops-${plugin}`,
+    name: `Berth (2026-07-28) + ${plugin === "host" ? "host, no plugins" : `${plugin} only`}`,
+    script: "berth-http-ops.mjs",
+    env: { BENCH_OPS_PLUGINS: plugin === "host" ? "none" : plugin },
+    optional: true,
+    prepare: modern,
+  })),
   {
     id: "berth-legacy",
     name: "Berth (2025-11-25, session)",

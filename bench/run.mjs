@@ -33,7 +33,8 @@ const seconds = positive("BENCH_SECONDS", 10);
 const warmupSeconds = positive("BENCH_WARMUP_SECONDS", 5);
 const rounds = Math.max(1, Math.min(Math.floor(positive("BENCH_ROUNDS", 5)), Math.floor(seconds)));
 const only = process.env.BENCH_ONLY?.split(",").map((id) => id.trim());
-const selected = (c) => !only || only.includes(c.id);
+// Optional cases (the operations plugins one at a time) run only when BENCH_ONLY names them.
+const selected = (c) => (only ? only.includes(c.id) : !c.optional);
 
 function positive(name, fallback) {
   const raw = process.env[name];

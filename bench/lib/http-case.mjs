@@ -44,7 +44,7 @@ export class HttpCaseRun {
    * @param {number} connections
    */
   static async start(c, connections) {
-    const server = await startServer(c.script);
+    const server = await startServer(c.script, { env: c.env });
     try {
       const request = await c.prepare(server.url, server.credentials);
       await verifyToolCall(server.url, request(1));

@@ -30,13 +30,15 @@ const STOP_TIMEOUT_MS = 5_000;
  * `BENCH_SERVER_NODE_OPTIONS` adds flags to the child's node, e.g. `--cpu-prof`.
  *
  * @param {string} script
- * @param {{ pipes?: boolean }} [options]
+ * @param {{ pipes?: boolean, env?: Record<string, string> }} [options] `env`: variables added
+ *   to the child's environment.
  * @returns {Promise<ServerProcess>}
  */
 export async function startServer(script, options = {}) {
   const execArgv = process.env.BENCH_SERVER_NODE_OPTIONS?.split(/\s+/).filter(Boolean) ?? [];
   const child = fork(fileURLToPath(new URL(script, SERVERS)), [], {
     execArgv,
+    env: options.env ? { ...process.env, ...options.env } : process.env,
     stdio: options.pipes
       ? ["pipe", "pipe", "inherit", "ipc"]
       : ["ignore", "inherit", "inherit", "ipc"],

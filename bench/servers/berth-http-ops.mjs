@@ -5,8 +5,9 @@
  * temporary file that is deleted when the process exits. The rate limits are generous (they
  * are checked on every call but never refuse here): the price measured is that of counting.
  *
- * `BENCH_OPS_PLUGINS` (comma-separated: metrics, logging, rate-limit) keeps only some of them,
- * to price each feature alone.
+ * `BENCH_OPS_PLUGINS` (comma-separated: metrics, logging, rate-limit; `none` for the host
+ * alone) keeps only some of them, to price each feature alone (the optional
+ * `berth-2026-ops-*` cases in cases.mjs).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
