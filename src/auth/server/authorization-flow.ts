@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AuthStore } from "../../store/types.js";
 import { randomToken, sha256Hex } from "../secrets.js";
+import type { AuthorizationFlowContext } from "./authorization-flow-context.js";
 import {
   checkAuthorizationRequest,
   type PendingAuthorization,
@@ -10,8 +10,7 @@ import {
   UnredirectableError,
 } from "./authorize-request.js";
 import { BrowserSession } from "./browser-session.js";
-import type { ClientDirectory, OAuthClient } from "./clients.js";
-import type { AuthEvent } from "./events.js";
+import type { OAuthClient } from "./clients.js";
 import { readForm, redirect, sendHtml } from "./http-io.js";
 import { OAuthError } from "./oauth-error.js";
 import { consentPage } from "./pages/consent.js";
@@ -19,40 +18,6 @@ import { errorPage } from "./pages/error.js";
 import { formTargetOf, type Page } from "./pages/html.js";
 import { signInPage } from "./pages/sign-in.js";
 import { isLoopbackUrl } from "./resources.js";
-import type { Sealer } from "./sealed.js";
-import type { SignInStep } from "./sign-in-step.js";
-import type { SignInThrottle } from "./throttle.js";
-
-/** What an {@link AuthorizationFlow} needs from the authorization server it runs in. */
-export interface AuthorizationFlowContext {
-  /** Users, consents and grants. */
-  store: AuthStore;
-  /** The clients that may ask for authorization. */
-  clients: ClientDirectory;
-  /** How users sign in. */
-  signIn: SignInStep;
-  /** Limits on failed sign-ins. */
-  throttle: SignInThrottle;
-  /** Lifetimes, in seconds. */
-  lifetimes: { authorizationCode: number; signInSession: number };
-  /** The server's name and scopes, as configured. */
-  options: {
-    serverName?: string;
-    scopesSupported?: string[];
-    defaultScopes?: string[];
-    scopeDescriptions?: Record<string, string>;
-  };
-  /** The issuer URL; a function because `serveHttp` may set it after construction. */
-  issuer: () => string;
-  /** The sealer of pending requests, sign-in sessions and CSRF tokens. */
-  sealer: () => Promise<Sealer>;
-  /** The resource a token is for (RFC 8707), from the one the client asked for. */
-  resource: (requested: string | undefined) => string;
-  /** The client's address, which sign-in throttling counts by. */
-  clientAddress: (req: IncomingMessage) => string;
-  /** Told of every sign-in attempt. */
-  events?: (event: AuthEvent) => void;
-}
 
 const PENDING_TTL_MS = 10 * 60_000;
 
