@@ -31,8 +31,8 @@ const PRICED_CASES = [
   ["berth-2026-key", "Berth 2026 + API key", TARGETS.authShareOfBerth, "auth"],
   ["berth-2026-ops", "Berth 2026 + operations", TARGETS.opsShareOfBerth, "ops"],
 ];
-/** The operations case's parts, one plugin at a time (optional cases: ratios, no target). */
-const OPS_PARTS = ["host", "metrics", "logging", "rate-limit"];
+/** Ids of the operations case's parts, one plugin at a time (optional cases: ratios, no target). */
+const OPS_PART = "berth-2026-ops-";
 const GROUP_OF = new Map(PRICED_CASES.map(([id, , , group]) => [id, group]));
 
 const round = (value, digits) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -205,10 +205,10 @@ export function formatTargets(byId) {
   compare("Berth 2026 vs tmcp:", "berth-2026", "tmcp", false);
   for (const [id, label] of PRICED_CASES)
     compare(`${label} vs Berth 2026:`, id, "berth-2026", true);
-  for (const part of OPS_PARTS) {
-    const id = `berth-2026-ops-${part}`;
-    if (byId.has(id))
-      compare(`  ${part === "host" ? "host alone" : `${part} only`}:`, id, "berth-2026", true);
+  for (const id of byId.keys()) {
+    if (!id.startsWith(OPS_PART)) continue;
+    const part = id.slice(OPS_PART.length);
+    compare(`  ${part === "host" ? "host alone" : `${part} only`}:`, id, "berth-2026", true);
   }
   const checks = checkTargets(byId);
   const line = (c) =>
