@@ -69,7 +69,10 @@ function withExtra(headers: HeaderList | undefined, extra: readonly string[]): H
 /** Whether the first `count` items of a name, value list have the header `lower`. */
 function named(list: readonly OutgoingHttpHeader[], count: number, lower: string): boolean {
   for (let i = 0; i < count; i += 2) {
-    if (String(list[i]).toLowerCase() === lower) return true;
+    const name = String(list[i]);
+    // Only a name of the same length can match: most are not lower-cased at all.
+    if (name.length === lower.length && (name === lower || name.toLowerCase() === lower))
+      return true;
   }
   return false;
 }

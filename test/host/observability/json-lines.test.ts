@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   FLUSH_DELAY_MS,
   field,
+  isoNow,
   LineSink,
   lineEnd,
   lineStart,
@@ -84,10 +85,40 @@ describe("jsonRedactor", () => {
     expect(toJson(deep)).toContain('"[too deep]"');
   });
 
+  it.each([
+    [
+      "values JSON leaves out or nulls",
+      { a: undefined, f: () => 1, s: Symbol("x"), n: Number.NaN, z: null },
+    ],
+    ["sensitive keys beside plain ones", { user: "ann", password: "x", token: 7, ok: true }],
+    [
+      "more keys than the one-pass way takes",
+      Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i])),
+    ],
+  ])("writes a small object of %s as the copy does", (_name, value) => {
+    expect(toJson(value)).toBe(JSON.stringify(copy(value)));
+  });
+
+  it("writes a value with toJSON as JSON.stringify does", () => {
+    expect(toJson(new Date(0))).toBe(JSON.stringify(new Date(0)));
+  });
+
   it("redacts the keys given instead of the default list", () => {
     expect(jsonRedactor(["user"])({ user: "ann", password: "x" })).toBe(
       '{"user":"[redacted]","password":"x"}',
     );
+  });
+});
+
+describe("isoNow", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it.each([
+    0, 5, 50, 999, 1_000, 1_764_990_804_007, 1_764_990_804_070, 1_764_990_804_700, -1, -1_001,
+    253_402_300_799_999, 253_402_300_800_000,
+  ])("writes %i ms as toISOString does", (at) => {
+    vi.useFakeTimers({ now: at });
+    expect(isoNow()).toBe(new Date(at).toISOString());
   });
 });
 
@@ -96,6 +127,15 @@ describe("fields of a line", () => {
     expect(quoted("plain")).toBe('"plain"');
     expect(quoted('a"b')).toBe(JSON.stringify('a"b'));
     expect(quoted("a\nb")).toBe(JSON.stringify("a\nb"));
+    for (const text of [
+      "back\\slash",
+      "bell\u0007",
+      "lone \udc00",
+      "",
+      "é 😀 \u2028",
+      "\u001f\u0020",
+    ])
+      expect(quoted(text)).toBe(JSON.stringify(text));
   });
 
   it("writes each kind of value, and nothing for undefined", () => {
