@@ -17,10 +17,11 @@ import autocannon from "autocannon";
 /**
  * Load `url` for `seconds`. `body` carries `[<id>]` where each request's id goes.
  *
- * @param {{ url: string, headers: Record<string, string>, body: string, connections: number, seconds: number }} options
+ * @param {{ url: string, headers: Record<string, string>, body: string, connections: number, seconds?: number, amount?: number, timeoutSeconds?: number }} options
+ *   `amount`: send exactly this many requests instead of loading for `seconds`.
  * @returns {Promise<LoadWindow>}
  */
-export function runLoad({ url, headers, body, connections, seconds }) {
+export function runLoad({ url, headers, body, connections, seconds, amount, timeoutSeconds = 10 }) {
   return new Promise((resolve, reject) => {
     // autocannon's own histogram keeps whole milliseconds; keep exact latencies instead.
     const latencies = [];
@@ -32,9 +33,9 @@ export function runLoad({ url, headers, body, connections, seconds }) {
         body,
         idReplacement: true,
         connections,
-        duration: seconds,
+        ...(amount === undefined ? { duration: seconds } : { amount }),
         pipelining: 1,
-        timeout: 10,
+        timeout: timeoutSeconds,
       },
       (error, result) => {
         if (error) {

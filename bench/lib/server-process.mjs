@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 
 const SERVERS = new URL("../servers/", import.meta.url);
 const START_TIMEOUT_MS = 15_000;
+/** Under a wrapper such as valgrind, node starts many times slower. */
+const WRAPPED_START_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 /**
@@ -30,14 +32,17 @@ const STOP_TIMEOUT_MS = 5_000;
  * `BENCH_SERVER_NODE_OPTIONS` adds flags to the child's node, e.g. `--cpu-prof`.
  *
  * @param {string} script
- * @param {{ pipes?: boolean, env?: Record<string, string> }} [options] `env`: variables added
- *   to the child's environment.
+ * @param {{ pipes?: boolean, env?: Record<string, string>, wrapper?: string[] }} [options]
+ *   `env`: variables added to the child's environment. `wrapper`: a program and its
+ *   arguments that run node (e.g. valgrind), instead of running node directly.
  * @returns {Promise<ServerProcess>}
  */
 export async function startServer(script, options = {}) {
-  const execArgv = process.env.BENCH_SERVER_NODE_OPTIONS?.split(/\s+/).filter(Boolean) ?? [];
+  const nodeOptions = process.env.BENCH_SERVER_NODE_OPTIONS?.split(/\s+/).filter(Boolean) ?? [];
+  const [wrapper, ...wrapperArgs] = options.wrapper ?? [];
   const child = fork(fileURLToPath(new URL(script, SERVERS)), [], {
-    execArgv,
+    ...(wrapper && { execPath: wrapper }),
+    execArgv: wrapper ? [...wrapperArgs, process.execPath, ...nodeOptions] : nodeOptions,
     env: options.env ? { ...process.env, ...options.env } : process.env,
     stdio: options.pipes
       ? ["pipe", "pipe", "inherit", "ipc"]
@@ -46,7 +51,7 @@ export async function startServer(script, options = {}) {
   const { url, credentials } = await new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${script} did not start in time`)),
-      START_TIMEOUT_MS,
+      wrapper ? WRAPPED_START_TIMEOUT_MS : START_TIMEOUT_MS,
     );
     child.once("exit", (code) => {
       clearTimeout(timer);
