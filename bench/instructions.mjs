@@ -23,9 +23,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HTTP_CASES } from "./cases.mjs";
+import { startCase } from "./lib/http-case.mjs";
 import { runLoad } from "./lib/load.mjs";
-import { ID_PLACEHOLDER, verifyToolCall } from "./lib/mcp-requests.mjs";
-import { startServer } from "./lib/server-process.mjs";
+import { ID_PLACEHOLDER } from "./lib/mcp-requests.mjs";
 
 const DEFAULT_CASES = [
   "berth-2026",
@@ -82,9 +82,9 @@ function readCounts(dir, base) {
 async function measure(c) {
   const dir = mkdtempSync(join(tmpdir(), "berth-instructions-"));
   const base = "callgrind.out";
-  const server = await startServer(c.script, {
-    env: c.env,
-    wrapper: [
+  let server;
+  try {
+    const started = await startCase(c, [
       "valgrind",
       "-q",
       "--tool=callgrind",
@@ -92,12 +92,9 @@ async function measure(c) {
       // V8 writes and rewrites the code it runs.
       "--smc-check=all-non-file",
       `--callgrind-out-file=${join(dir, base)}`,
-    ],
-  });
-  try {
-    const request = await c.prepare(server.url, server.credentials);
-    await verifyToolCall(server.url, request(1));
-    const { headers, body } = request(ID_PLACEHOLDER);
+    ]);
+    server = started.server;
+    const { headers, body } = started.request(ID_PLACEHOLDER);
     const load = (amount) =>
       runLoad({
         url: server.url,
@@ -116,7 +113,7 @@ async function measure(c) {
     const counts = readCounts(dir, base);
     return { main: counts.main / requests, others: counts.others / requests };
   } finally {
-    await server.stop();
+    await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -18,6 +18,25 @@ import { percentile } from "./stats.mjs";
  *   per round, so window `i` of two cases ran in the same round).
  */
 
+/**
+ * Start a case's server, set up what its era needs, and check one answer. Returns the
+ * server and the request for a given JSON-RPC id; the server is stopped if a step fails.
+ *
+ * @param {import("../cases.mjs").HttpCase} c
+ * @param {string[]} [wrapper] A program and its arguments that run node (see startServer).
+ */
+export async function startCase(c, wrapper) {
+  const server = await startServer(c.script, { env: c.env, wrapper });
+  try {
+    const request = await c.prepare(server.url, server.credentials);
+    await verifyToolCall(server.url, request(1));
+    return { server, request };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
 export class HttpCaseRun {
   #case;
   #server;
@@ -44,15 +63,8 @@ export class HttpCaseRun {
    * @param {number} connections
    */
   static async start(c, connections) {
-    const server = await startServer(c.script, { env: c.env });
-    try {
-      const request = await c.prepare(server.url, server.credentials);
-      await verifyToolCall(server.url, request(1));
-      return new HttpCaseRun(c, server, request, connections);
-    } catch (error) {
-      await server.stop();
-      throw error;
-    }
+    const { server, request } = await startCase(c);
+    return new HttpCaseRun(c, server, request, connections);
   }
 
   get case() {

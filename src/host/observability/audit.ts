@@ -146,22 +146,30 @@ export function jsonRedactor(
 ): (value: unknown) => string {
   const sensitive = sensitivity(keys);
   const mentions = mentionPattern(keys);
-  const write = (value: unknown, depth: number): string => {
-    switch (typeof value) {
-      case "string":
-        return quoted(value);
-      case "number":
-        return Number.isFinite(value) ? String(value) : "null";
-      case "boolean":
-        return value ? "true" : "false";
-      case "object":
-        break;
-      case "bigint":
-        return '"[unserializable]"';
-      default:
-        return "null";
+  // `{"key":json,…}` of an object's `keys`, with `item` writing each value that JSON keeps;
+  // undefined as soon as `item` gives up on one.
+  const members = (
+    value: object,
+    keys: readonly string[],
+    item: (value: unknown) => string | undefined,
+  ): string | undefined => {
+    let text = "{";
+    for (const key of keys) {
+      const member = (value as Record<string, unknown>)[key];
+      if (member === undefined || typeof member === "function" || typeof member === "symbol")
+        continue;
+      const json = sensitive(key) ? REDACTED_JSON : item(member);
+      if (json === undefined) return undefined;
+      if (text.length > 1) text += ",";
+      text += `${quoted(key)}:${json}`;
     }
-    if (value === null) return "null";
+    return `${text}}`;
+  };
+  const write = (value: unknown, depth: number): string => {
+    const scalar = scalarJson(value);
+    if (scalar !== undefined) return scalar;
+    if (typeof value === "bigint") return '"[unserializable]"';
+    if (typeof value !== "object" || value === null) return "null";
     if (depth >= MAX_DEPTH) return TOO_DEEP_JSON;
     if (typeof (value as { toJSON?: unknown }).toJSON === "function")
       return write((value as { toJSON(): unknown }).toJSON(), depth);
@@ -176,48 +184,15 @@ export function jsonRedactor(
       }
       return `${text}]`;
     }
-    let text = "{";
-    for (const key of Object.keys(value)) {
-      const item = (value as Record<string, unknown>)[key];
-      if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
-      if (text.length > 1) text += ",";
-      text += `${quoted(key)}:${sensitive(key) ? REDACTED_JSON : write(item, depth + 1)}`;
-    }
-    return `${text}}`;
+    return members(value, Object.keys(value), (item) => write(item, depth + 1)) as string;
   };
-  // A small object of plain values (the usual tool arguments) in one pass, or undefined
-  // for any other value: the same text `write` gives it, without a walk's recursion.
+  // A small object of plain values (the usual tool arguments) in one pass, without the
+  // walk's recursion: the same text `write` gives it. Undefined for any other value.
   const flat = (value: object): string | undefined => {
     if (Array.isArray(value) || typeof (value as { toJSON?: unknown }).toJSON === "function")
       return undefined;
     const keys = Object.keys(value);
-    if (keys.length > FLAT_KEYS) return undefined;
-    let text = "{";
-    for (const key of keys) {
-      const item = (value as Record<string, unknown>)[key];
-      let json: string;
-      switch (typeof item) {
-        case "string":
-          json = quoted(item);
-          break;
-        case "number":
-          json = Number.isFinite(item) ? String(item) : "null";
-          break;
-        case "boolean":
-          json = item ? "true" : "false";
-          break;
-        case "undefined":
-        case "function":
-        case "symbol":
-          continue;
-        default:
-          if (item !== null) return undefined;
-          json = "null";
-      }
-      if (text.length > 1) text += ",";
-      text += `${quoted(key)}:${sensitive(key) ? REDACTED_JSON : json}`;
-    }
-    return `${text}}`;
+    return keys.length > FLAT_KEYS ? undefined : members(value, keys, scalarJson);
   };
   return (value) => {
     if (typeof value === "object" && value !== null) {
@@ -230,6 +205,22 @@ export function jsonRedactor(
     }
     return write(value, 0);
   };
+}
+
+/** JSON text of a string, number, boolean or null; undefined for any other value. */
+function scalarJson(value: unknown): string | undefined {
+  switch (typeof value) {
+    case "string":
+      return quoted(value);
+    case "number":
+      return Number.isFinite(value) ? String(value) : "null";
+    case "boolean":
+      return value ? "true" : "false";
+    case "object":
+      return value === null ? "null" : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /** Most keys of an object {@link jsonRedactor} writes in its one-pass way for small ones. */

@@ -4,7 +4,6 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   FLUSH_DELAY_MS,
   field,
-  isoNow,
   LineSink,
   lineEnd,
   lineStart,
@@ -107,18 +106,6 @@ describe("jsonRedactor", () => {
     expect(jsonRedactor(["user"])({ user: "ann", password: "x" })).toBe(
       '{"user":"[redacted]","password":"x"}',
     );
-  });
-});
-
-describe("isoNow", () => {
-  afterEach(() => vi.useRealTimers());
-
-  it.each([
-    0, 5, 50, 999, 1_000, 1_764_990_804_007, 1_764_990_804_070, 1_764_990_804_700, -1, -1_001,
-    253_402_300_799_999, 253_402_300_800_000,
-  ])("writes %i ms as toISOString does", (at) => {
-    vi.useFakeTimers({ now: at });
-    expect(isoNow()).toBe(new Date(at).toISOString());
   });
 });
 
