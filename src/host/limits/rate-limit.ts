@@ -4,6 +4,7 @@ import type { CallObserver } from "../../engine/observer.js";
 import { RateLimitedError, UnavailableError } from "../../errors.js";
 import { countedAddress, type TrustedProxies } from "../../transport/http/client-address.js";
 import type { Admission, HostPlugin, MountInfo, ReadinessCheck } from "../plugin.js";
+import { CallerKeys } from "./caller-keys.js";
 import { InFlightLimit } from "./concurrency.js";
 import { MemoryRateLimitStore } from "./memory-rate-limit-store.js";
 import type { RateLimitStore } from "./rate-limit-store.js";
@@ -28,6 +29,12 @@ export interface RateLimitOptions {
 
 /** Tool names whose matching rules are remembered per mount (names come from clients). */
 const TOOL_RULES_LIMIT = 1024;
+
+/** A tool rule with the store keys of one mount and tool. */
+interface ToolRule {
+  readonly rule: CompiledRule;
+  readonly keys: CallerKeys;
+}
 
 /** Rules that fit a mount, split by where they are checked. */
 interface MountRules {
@@ -111,16 +118,21 @@ export function rateLimitPlugin(options: RateLimitOptions): HostPlugin {
     before ? before.then(() => take(rule, key, tool)) : take(rule, key, tool);
 
   const admit = (mount: MountInfo): Admission | undefined => {
-    const { admission } = rulesOf(mount);
+    const admission = rulesOf(mount).admission.map((rule) => {
+      const prefix = `${rule.id}\n`;
+      // An address rule's keys are the address alone.
+      return {
+        rule,
+        keys: new CallerKeys(prefix, rule.rule.by === "address" ? prefix : undefined),
+      };
+    });
     if (admission.length === 0 && !inFlight) return undefined;
     return (req, principal) => {
-      let address: string | undefined;
-      const addressOf = () => (address ??= countedAddress(req, trustProxy));
       let release: (() => void) | undefined;
       // Only requests that do work count: POSTs, and the messages of a WebSocket (admitted
       // with its upgrade request). A 2025-era GET stream stays open for the whole session.
       if (inFlight && (req.method === "POST" || req.headers.upgrade !== undefined)) {
-        const who = principal.subject ?? `address ${addressOf()}`;
+        const who = principal.subject ?? `address ${countedAddress(req, trustProxy)}`;
         release = inFlight.enter(who);
         if (!release) {
           throw new UnavailableError(
@@ -132,9 +144,9 @@ export function rateLimitPlugin(options: RateLimitOptions): HostPlugin {
       // Rules are taken in turn: the first refusal stops the rest.
       let pending: Promise<void> | undefined;
       try {
-        for (const rule of admission) {
-          const identity = identityOf(rule.rule.by, principal, addressOf);
-          if (identity !== undefined) pending = then(pending, rule, `${rule.id}\n${identity}`);
+        for (const { rule, keys } of admission) {
+          const key = admissionKey(rule.rule.by, keys, principal, req, trustProxy);
+          if (key !== undefined) pending = then(pending, rule, key);
         }
       } catch (error) {
         release?.();
@@ -154,11 +166,13 @@ export function rateLimitPlugin(options: RateLimitOptions): HostPlugin {
   const observer = (mount: MountInfo): CallObserver | undefined => {
     const { tools } = rulesOf(mount);
     if (tools.length === 0) return undefined;
-    const byTool = new Map<string, readonly CompiledRule[]>();
-    const rulesFor = (name: string): readonly CompiledRule[] => {
+    const byTool = new Map<string, readonly ToolRule[]>();
+    const rulesFor = (name: string): readonly ToolRule[] => {
       let found = byTool.get(name);
       if (!found) {
-        found = tools.filter((rule) => !rule.tools || rule.tools.has(name));
+        found = tools
+          .filter((rule) => !rule.tools || rule.tools.has(name))
+          .map((rule) => ({ rule, keys: new CallerKeys(`${rule.id}\n${mount.name}\n${name}\n`) }));
         if (byTool.size < TOOL_RULES_LIMIT) byTool.set(name, found);
       }
       return found;
@@ -169,11 +183,14 @@ export function rateLimitPlugin(options: RateLimitOptions): HostPlugin {
         const name = call.name;
         const limited = rulesFor(name);
         if (limited.length === 0) return undefined;
-        // Anonymous callers are counted by the address of the request that carried the call.
-        const who = callerOf(call.principal, call.httpRequest, trustProxy);
         let pending: Promise<void> | undefined;
-        for (const rule of limited)
-          pending = then(pending, rule, `${rule.id}\n${mount.name}\n${name}\n${who}`, name);
+        for (const { rule, keys } of limited)
+          pending = then(
+            pending,
+            rule,
+            callerKey(keys, call.principal, call.httpRequest, trustProxy),
+            name,
+          );
         return pending?.then(() => undefined);
       },
     };
@@ -203,34 +220,37 @@ export function rateLimitPlugin(options: RateLimitOptions): HostPlugin {
   return plugin;
 }
 
-/** What an admission rule counts for this caller, or undefined when it does not apply. */
-function identityOf(
+/** An admission rule's store key for this caller, or undefined when the rule does not apply. */
+function admissionKey(
   by: RateLimitRule["by"],
+  keys: CallerKeys,
   principal: Principal,
-  addressOf: () => string,
+  req: IncomingMessage,
+  trustProxy: TrustedProxies,
 ): string | undefined {
   switch (by) {
     case "principal":
       return principal.subject === undefined
-        ? `address ${addressOf()}`
-        : `subject ${principal.subject}`;
+        ? keys.address(countedAddress(req, trustProxy))
+        : keys.subject(principal.subject);
     case "key":
       return principal.via === "api-key"
-        ? `key ${principal.subject ?? ""} ${principal.keyId ?? ""}`
+        ? keys.other(`key ${principal.subject ?? ""} ${principal.keyId ?? ""}`)
         : undefined;
     default:
-      return addressOf();
+      return keys.address(countedAddress(req, trustProxy));
   }
 }
 
-/** Who a tool rule counts: the subject, else the address, else all anonymous callers as one. */
-function callerOf(
+/** A tool rule's store key for a caller: the subject, else the address, else all anonymous callers as one. */
+function callerKey(
+  keys: CallerKeys,
   principal: Principal,
   req: IncomingMessage | undefined,
   trustProxy: TrustedProxies,
 ): string {
-  if (principal.subject !== undefined) return `subject ${principal.subject}`;
-  return req ? `address ${countedAddress(req, trustProxy)}` : "anonymous";
+  if (principal.subject !== undefined) return keys.subject(principal.subject);
+  return req ? keys.address(countedAddress(req, trustProxy)) : keys.other("anonymous");
 }
 
 /** Throw the refusal of `rule` when its bucket was empty (`tool` for tool rules). */

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 
 /** How many reverse proxies in front are trusted: `true` is one, `false` or unset none. */
 export type TrustedProxies = boolean | number | undefined;
@@ -13,18 +14,42 @@ const hopsOf = (trusted: TrustedProxies): number =>
  * (`::ffff:10.0.0.1`) is `10.0.0.1`. For logs.
  */
 export function peerAddress(req: IncomingMessage, trusted?: TrustedProxies): string {
-  let address = req.socket.remoteAddress ?? "unknown";
   const hops = hopsOf(trusted);
-  if (hops > 0) {
-    const header = req.headers["x-forwarded-for"];
-    const chain = (Array.isArray(header) ? header.join(",") : (header ?? ""))
-      .split(",")
-      .map((part) => part.trim())
-      .filter(Boolean);
-    const forwarded = chain[chain.length - hops];
-    if (forwarded) address = forwarded;
-  }
+  if (hops === 0) return connectionAddress(req.socket as Remembered).peer;
+  const header = req.headers["x-forwarded-for"];
+  const chain = (Array.isArray(header) ? header.join(",") : (header ?? ""))
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
+  const forwarded = chain[chain.length - hops];
+  return unmapped(forwarded || (req.socket.remoteAddress ?? "unknown"));
+}
+
+/** An IPv4 client on a dual-stack socket (`::ffff:10.0.0.1`) as `10.0.0.1`. */
+function unmapped(address: string): string {
   return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
+
+/** Where a connection's addresses are kept once worked out: on the connection itself. */
+const ADDRESSES = Symbol("berth.addresses");
+
+interface Remembered extends Socket {
+  [ADDRESSES]?: { readonly peer: string; readonly counted: string };
+}
+
+/** The peer and counted address of a connection, worked out once while it is open. */
+function connectionAddress(socket: Remembered): {
+  readonly peer: string;
+  readonly counted: string;
+} {
+  const kept = socket[ADDRESSES];
+  if (kept !== undefined) return kept;
+  const remote = socket.remoteAddress;
+  const peer = unmapped(remote ?? "unknown");
+  const addresses = { peer, counted: peer.includes(":") ? ipv6Prefix(peer) : peer };
+  // A closed socket no longer knows its peer: that answer is not kept.
+  if (remote !== undefined) socket[ADDRESSES] = addresses;
+  return addresses;
 }
 
 /**
@@ -33,6 +58,7 @@ export function peerAddress(req: IncomingMessage, trusted?: TrustedProxies): str
  * rotating through its /64 is still one client).
  */
 export function countedAddress(req: IncomingMessage, trusted?: TrustedProxies): string {
+  if (hopsOf(trusted) === 0) return connectionAddress(req.socket as Remembered).counted;
   const address = peerAddress(req, trusted);
   return address.includes(":") ? ipv6Prefix(address) : address;
 }

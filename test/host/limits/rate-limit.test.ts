@@ -133,6 +133,44 @@ describe("concurrency per caller", () => {
   });
 });
 
+describe("store keys", () => {
+  it("are one per rule and caller, the same text on every request", async () => {
+    const keys: string[] = [];
+    const store: RateLimitStore = {
+      take: (key) => {
+        keys.push(key);
+        return { allowed: true, remaining: 1, retryAfterSeconds: 0 };
+      },
+    };
+    const plugin = rateLimitPlugin({
+      store,
+      rules: [
+        { by: "address", limit: 100, windowSeconds: 60 },
+        { by: "principal", limit: 100, windowSeconds: 60 },
+        { by: "tool", tools: ["send_email"], limit: 100, windowSeconds: 60 },
+      ],
+      trustProxy: true,
+    });
+    running = await startLimited(tools(), plugin);
+    for (const address of ["203.0.113.1", "203.0.113.2", "203.0.113.1"])
+      expect((await running.call("send_email", {}, from(address))).status).toBe(200);
+    // IPv6 callers count by their /64.
+    expect((await running.call("list_inbox", {}, from("2001:db8:1:2:3::9"))).status).toBe(200);
+    const perCall = (address: string) => [
+      `0\n${address}`,
+      `1\naddress ${address}`,
+      `2\nmain\nsend_email\naddress ${address}`,
+    ];
+    expect(keys).toEqual([
+      ...perCall("203.0.113.1"),
+      ...perCall("203.0.113.2"),
+      ...perCall("203.0.113.1"),
+      "0\n2001:db8:1:2::/64",
+      "1\naddress 2001:db8:1:2::/64",
+    ]);
+  });
+});
+
 describe("a failing store", () => {
   it("refuses nothing and says so in the readiness details until it answers again", async () => {
     let failing = true;
