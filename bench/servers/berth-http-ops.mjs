@@ -1,18 +1,18 @@
 /**
  * Berth as a platform team runs it: the same `add` server mounted on a host (startHost) with
  * Prometheus metrics, request logs, the audit log of every tool call (arguments redacted) and
- * rate limiting all on. Logs go, as JSON lines, through pino's buffered file destination to a
- * temporary file that is deleted when the process exits. The rate limits are generous (they
- * are checked on every call but never refuse here): the price measured is that of counting.
+ * rate limiting all on. Logs go, as JSON lines, to a Node file stream (a Writable, as
+ * `process.stdout` is) on a temporary file that is deleted when the process exits. The rate
+ * limits are generous (they are checked on every call but never refuse here): the price
+ * measured is that of counting.
  *
  * `BENCH_OPS_PLUGINS` (comma-separated: metrics, logging, rate-limit; `none` for the host
  * alone) keeps only some of them, to price each feature alone (the optional
  * `berth-2026-ops-*` cases in cases.mjs).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import {
   createServer,
   loggingPlugin,
@@ -25,7 +25,7 @@ import { ADD_INPUT, add, TOOL_NAME } from "./tool.mjs";
 
 const dir = mkdtempSync(join(tmpdir(), "berth-bench-ops-"));
 process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-const logFile = pino.destination({ dest: join(dir, "berth.log"), sync: false, minLength: 4096 });
+const logFile = createWriteStream(join(dir, "berth.log"));
 
 const server = createServer({ name: "bench-berth", version: "1.0.0" });
 server.tool(TOOL_NAME, { description: "Add two numbers", input: ADD_INPUT }, add);
@@ -55,6 +55,6 @@ ready({
   url: new URL("/mcp", host.url).href,
   close: async () => {
     await host.close();
-    logFile.flushSync();
+    await new Promise((resolve) => logFile.end(resolve));
   },
 });

@@ -19,10 +19,12 @@ export class HostResponse<
   /** Added headers as lower-case name, value, name, value… */
   #extra: string[] | undefined = undefined;
 
-  /** Add a header to whatever this response is answered with; a header given there wins. */
-  addHeader(name: string, value: string): void {
+  /**
+   * Add a header (its name in lower case) to whatever this response is answered with; a
+   * header given there wins.
+   */
+  addHeader(lower: string, value: string): void {
     if (this.headersSent) return;
-    const lower = name.toLowerCase();
     this.#extra ??= [];
     const extra = this.#extra;
     for (let i = 0; i < extra.length; i += 2) {
@@ -70,15 +72,28 @@ function withExtra(headers: HeaderList | undefined, extra: readonly string[]): H
 function named(list: readonly OutgoingHttpHeader[], count: number, lower: string): boolean {
   for (let i = 0; i < count; i += 2) {
     const name = String(list[i]);
-    // Only a name of the same length can match: most are not lower-cased at all.
-    if (name.length === lower.length && (name === lower || name.toLowerCase() === lower))
-      return true;
+    if (name === lower || sameIgnoringCase(name, lower)) return true;
   }
   return false;
 }
 
 /**
- * Add a header to a response before it is written: through {@link HostResponse.addHeader}
+ * Whether `name` is `lower` in any case, compared letter by letter: header names are
+ * ASCII, and lower-casing each one would make a new string per response.
+ */
+function sameIgnoringCase(name: string, lower: string): boolean {
+  if (name.length !== lower.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    const want = lower.charCodeAt(i);
+    // A-Z is a-z less 32.
+    if (code !== want && !(code >= 65 && code <= 90 && code + 32 === want)) return false;
+  }
+  return true;
+}
+
+/**
+ * Add a header (its name in lower case) to a response before it is written: through {@link HostResponse.addHeader}
  * on a host's own responses, else `setHeader` (a listener the host did not create).
  */
 export function addResponseHeader(res: ServerResponse, name: string, value: string): void {

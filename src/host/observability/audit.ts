@@ -71,6 +71,12 @@ const alwaysSensitive = (name: string): boolean =>
 /** What replaces a sensitive value. */
 export const REDACTED = "[redacted]";
 
+/** A member's key as JSON text and the colon, or the whole member when its value is redacted. */
+interface MemberHead {
+  readonly text: string;
+  readonly redacted: boolean;
+}
+
 /** Deeper than this, values are replaced rather than walked. */
 const MAX_DEPTH = 32;
 
@@ -146,6 +152,18 @@ export function jsonRedactor(
 ): (value: unknown) => string {
   const sensitive = sensitivity(keys);
   const mentions = mentionPattern(keys);
+  // The start of each member by key: `"key":`, or all of `"key":"[redacted]"` for a
+  // sensitive key. The same few argument names come back on every call.
+  const heads = new Map<string, MemberHead>();
+  const headOf = (key: string): MemberHead => {
+    let head = heads.get(key);
+    if (head === undefined) {
+      const redacted = sensitive(key);
+      head = { text: `${quoted(key)}:${redacted ? REDACTED_JSON : ""}`, redacted };
+      if (heads.size < KNOWN_KEYS_LIMIT) heads.set(key, head);
+    }
+    return head;
+  };
   // `{"key":json,…}` of an object's `keys`, with `item` writing each value that JSON keeps;
   // undefined as soon as `item` gives up on one.
   const members = (
@@ -158,10 +176,15 @@ export function jsonRedactor(
       const member = (value as Record<string, unknown>)[key];
       if (member === undefined || typeof member === "function" || typeof member === "symbol")
         continue;
-      const json = sensitive(key) ? REDACTED_JSON : item(member);
-      if (json === undefined) return undefined;
+      const head = headOf(key);
       if (text.length > 1) text += ",";
-      text += `${quoted(key)}:${json}`;
+      if (head.redacted) {
+        text += head.text;
+        continue;
+      }
+      const json = item(member);
+      if (json === undefined) return undefined;
+      text += head.text + json;
     }
     return `${text}}`;
   };

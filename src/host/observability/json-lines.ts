@@ -5,9 +5,14 @@
  * together, a few milliseconds' worth at a time, instead of one write each.
  */
 
-/** Where lines go: a stream, or a pino destination. */
+import { Writable } from "node:stream";
+
+/**
+ * Where lines go: a stream, or a pino destination. A Node `Writable` (a file stream,
+ * `process.stdout`) is handed the lines' bytes; anything else (pino's destination) text.
+ */
 export interface LineDestination {
-  write(chunk: string): unknown;
+  write(chunk: string | Buffer): unknown;
   flush?(done: (error?: Error) => void): void;
   flushSync?(): void;
 }
@@ -83,20 +88,51 @@ function jsonOf(value: unknown): string {
 
 let isoMillis = -1;
 let isoText = "";
+let isoSecond = -1;
+/** `2026-12-06T03:41:56.` of the second `isoSecond`. */
+let isoPrefix = "";
 
-/** The current time as an ISO 8601 string, computed once per millisecond. */
+/**
+ * The current time as an ISO 8601 string (`2026-12-06T03:41:56.334Z`), computed once per
+ * millisecond; the date and time of day are formatted once per second.
+ */
 export function isoNow(): string {
   const now = Date.now();
   if (now !== isoMillis) {
     isoMillis = now;
-    isoText = new Date(now).toISOString();
+    const millis = now % 1000;
+    const second = now - millis;
+    // Before 1970 the remainder is negative: such a clock is written in full.
+    if (millis < 0) isoSecond = -1;
+    else if (second !== isoSecond) {
+      isoSecond = second;
+      const full = new Date(second).toISOString();
+      // Years past 9999 are written with a sign and six digits: that text is used whole.
+      isoPrefix = full.length === 24 ? full.slice(0, 20) : "";
+    }
+    isoText =
+      isoPrefix === "" || millis < 0
+        ? new Date(now).toISOString()
+        : `${isoPrefix}${millis < 10 ? "00" : millis < 100 ? "0" : ""}${millis}Z`;
   }
   return isoText;
 }
 
-/** The start of a line: `{"level":…,"time":…`; fields and {@link lineEnd} follow. */
+let infoTime = "";
+let infoStart = "";
+
+/**
+ * The start of a line: `{"level":…,"time":…`; fields and {@link lineEnd} follow. An `info`
+ * start is written once per millisecond.
+ */
 export function lineStart(level: string): string {
-  return `{"level":"${level}","time":"${isoNow()}"`;
+  const time = isoNow();
+  if (level !== "info") return `{"level":"${level}","time":"${time}"`;
+  if (time !== infoTime) {
+    infoTime = time;
+    infoStart = `{"level":"info","time":"${time}"`;
+  }
+  return infoStart;
 }
 
 /** The end of a line: its message, the closing brace and the newline. */
@@ -125,16 +161,20 @@ let exitHooked = false;
  * Each line is copied, as UTF-8, into a buffer outside the JavaScript heap as it comes: a
  * line built by concatenation is a tree of small strings, and holding thousands of them
  * until the next write would have the garbage collector copy every piece, again and again.
+ * A stream that takes bytes gets that buffer as it is; a pino destination gets it as text.
  */
 export class LineSink {
   readonly #destination: LineDestination;
-  readonly #buffer = Buffer.allocUnsafeSlow(CAPACITY);
+  /** Whether the destination takes bytes: then they are not decoded to be encoded again. */
+  readonly #bytes: boolean;
+  #buffer = Buffer.allocUnsafeSlow(CAPACITY);
   /** Bytes of the buffer holding pending lines. */
   #used = 0;
   #scheduled = false;
 
   constructor(destination: LineDestination) {
     this.#destination = destination;
+    this.#bytes = destination instanceof Writable && !(destination as Writable).writableObjectMode;
   }
 
   /** Add one or more whole lines (each ending in a newline). */
@@ -168,9 +208,15 @@ export class LineSink {
    */
   flush(done?: (error?: Error) => void): void {
     if (this.#used > 0) {
-      const text = this.#buffer.toString("utf8", 0, this.#used);
+      const used = this.#used;
       this.#used = 0;
-      this.#destination.write(text);
+      if (this.#bytes) {
+        // The stream keeps the bytes until it has written them: they are handed over, and
+        // the sink goes on in a new buffer.
+        const bytes = this.#buffer.subarray(0, used);
+        this.#buffer = Buffer.allocUnsafeSlow(CAPACITY);
+        this.#destination.write(bytes);
+      } else this.#destination.write(this.#buffer.toString("utf8", 0, used));
     }
     if (!done) return;
     if (this.#destination.flush) this.#destination.flush(done);

@@ -25,6 +25,7 @@ import {
   plainField,
   rawField,
 } from "./json-lines.js";
+import { connectionAddressField, mountFields, principalFields, proxied } from "./line-fields.js";
 import { prettyDestination } from "./pretty.js";
 import { requestIdOf } from "./request-id.js";
 
@@ -143,27 +144,14 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
     return record;
   };
   const keyUses = new Map<string, number>();
-  // `,"mount":"…"` and `,"path":"…"` of each mount, written once.
-  const mountFields = new Map<string, { mount: string; path: string; pathField: string }>();
-  const mountFieldsOf = (mount: MountInfo) => {
-    let fields = mountFields.get(mount.name);
-    if (fields === undefined) {
-      fields = {
-        mount: field("mount", mount.name),
-        path: mount.path,
-        pathField: field("path", mount.path),
-      };
-      mountFields.set(mount.name, fields);
-    }
-    return fields;
-  };
-  const mountField = (mount: MountInfo | undefined): string =>
-    mount ? mountFieldsOf(mount).mount : "";
-  const pathField = (mount: MountInfo | undefined, path: string): string => {
-    const fields = mount && mountFieldsOf(mount);
-    return fields && fields.path === path ? fields.pathField : field("path", path);
-  };
+  const fieldsOf = mountFields();
   const trustProxy = options.trustProxy;
+  // Without proxies in front, a request's address is its connection's: written once per
+  // connection, not once per request.
+  const addressField = proxied(trustProxy)
+    ? (req: IncomingMessage) => field("address", peerAddress(req, trustProxy))
+    : (req: IncomingMessage) => connectionAddressField(req);
+  const callerFields = principalFields();
 
   const writeAudit = (event: AuditEvent): void => {
     if (!auditLog) return;
@@ -197,15 +185,11 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
       return (status, durationMs) => {
         record.lineOpen = false;
         const headers = req.headers;
-        const url = req.url ?? "/";
-        const query = url.indexOf("?");
-        // The request id and the method need no escaping: both are checked tokens.
+        // The request id and the status need no escaping: the id is a checked token.
         const common =
           plainField("requestId", record.id) +
-          mountField(mount) +
-          plainField("method", req.method) +
-          pathField(mount, query < 0 ? url : url.slice(0, query)) +
-          field("address", peerAddress(req, trustProxy)) +
+          fieldsOf.request(mount, req.method ?? "", req.url ?? "/") +
+          addressField(req) +
           numberField("status", status) +
           millisField("durationMs", durationMs);
         const start = lineStart(status >= 500 ? "error" : "info");
@@ -245,14 +229,9 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
           }
           if (!auditSink || call.method !== "tools/call") return undefined;
           return (outcome, error, durationMs) => {
-            const principal = call.principal;
             const fields =
-              field("server", call.server) +
-              field("tool", call.name) +
-              field("subject", principal.subject) +
-              plainField("via", principal.via) +
-              field("clientId", principal.clientId) +
-              field("keyId", principal.keyId) +
+              fieldsOf.tool(mount, call.server, call.name) +
+              callerFields(call.principal) +
               rawField("arguments", argumentsJson(policy, redactJson, call.params["arguments"])) +
               plainField("outcome", outcome) +
               millisField("callDurationMs", durationMs) +
@@ -268,7 +247,7 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
                 lineStart("info") +
                   TOOL_CALL +
                   (record ? plainField("requestId", record.id) : "") +
-                  mountField(mount) +
+                  fieldsOf.mount(mount) +
                   fields +
                   TOOL_CALL_END,
               );

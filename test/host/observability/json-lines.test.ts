@@ -1,9 +1,11 @@
 import { execFileSync } from "node:child_process";
+import { Writable } from "node:stream";
 import { jsonRedactor, redactor } from "berth";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   FLUSH_DELAY_MS,
   field,
+  isoNow,
   LineSink,
   lineEnd,
   lineStart,
@@ -166,6 +168,35 @@ describe("fields of a line", () => {
   });
 });
 
+describe("isoNow", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("writes the time as toISOString does, across seconds, days and years", () => {
+    vi.useFakeTimers();
+    const instants = [
+      Date.UTC(2026, 11, 6, 3, 41, 56, 334),
+      Date.UTC(2026, 11, 6, 3, 41, 56, 335),
+      Date.UTC(2026, 11, 6, 3, 41, 56, 999),
+      Date.UTC(2026, 11, 6, 3, 41, 57, 0),
+      Date.UTC(2026, 11, 6, 3, 41, 57, 7),
+      Date.UTC(2026, 11, 6, 3, 41, 57, 70),
+      Date.UTC(2026, 11, 31, 23, 59, 59, 999),
+      Date.UTC(2027, 0, 1, 0, 0, 0, 0),
+      0,
+      -1,
+      Date.UTC(1969, 6, 20, 20, 17, 40, 5),
+      Date.UTC(12345, 0, 1, 0, 0, 0, 42),
+      Date.UTC(2026, 11, 6, 3, 41, 56, 334),
+    ];
+    for (const instant of instants) {
+      vi.setSystemTime(instant);
+      expect(isoNow()).toBe(new Date(instant).toISOString());
+    }
+  });
+});
+
 describe("LineSink", () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -173,7 +204,7 @@ describe("LineSink", () => {
 
   it("writes the lines of a few milliseconds together, in order", async () => {
     const writes: string[] = [];
-    const sink = new LineSink({ write: (chunk) => writes.push(chunk) });
+    const sink = new LineSink({ write: (chunk) => writes.push(String(chunk)) });
     sink.write("1\n");
     await new Promise((resolve) => setImmediate(resolve));
     sink.write("2\n");
@@ -187,7 +218,7 @@ describe("LineSink", () => {
 
   it("writes at once past 64 KiB instead of holding more", () => {
     const writes: string[] = [];
-    const sink = new LineSink({ write: (chunk) => writes.push(chunk) });
+    const sink = new LineSink({ write: (chunk) => writes.push(String(chunk)) });
     const line = `${"x".repeat(1023)}\n`;
     for (let i = 0; i < 64; i++) sink.write(line);
     expect(writes).toHaveLength(1);
@@ -196,7 +227,7 @@ describe("LineSink", () => {
 
   it("keeps every character and the order of lines around one too long to hold", () => {
     const writes: string[] = [];
-    const sink = new LineSink({ write: (chunk) => writes.push(chunk) });
+    const sink = new LineSink({ write: (chunk) => writes.push(String(chunk)) });
     const accented = "é€😀 \u2028\n";
     const long = `${"ü".repeat(50_000)}\n`;
     sink.write(accented);
@@ -208,7 +239,7 @@ describe("LineSink", () => {
 
   it("writes multi-byte lines at 64 KiB of UTF-8, whole", () => {
     const writes: string[] = [];
-    const sink = new LineSink({ write: (chunk) => writes.push(chunk) });
+    const sink = new LineSink({ write: (chunk) => writes.push(String(chunk)) });
     // 3 bytes each: 21,845 characters and the newline are 65,536 bytes.
     const line = `${"€".repeat(21_845)}\n`;
     sink.write("a\n");
@@ -220,7 +251,7 @@ describe("LineSink", () => {
     const writes: string[] = [];
     let flushed = false;
     const sink = new LineSink({
-      write: (chunk) => writes.push(chunk),
+      write: (chunk) => writes.push(String(chunk)),
       flush: (done) => {
         flushed = true;
         done();
@@ -232,6 +263,23 @@ describe("LineSink", () => {
     expect(writes).toEqual(["a\n"]);
     expect(flushed).toBe(true);
     expect(done).toHaveBeenCalledOnce();
+  });
+
+  it("hands a Node stream the bytes, and never changes bytes it was handed", () => {
+    const chunks: Buffer[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        chunks.push(chunk);
+        done();
+      },
+    });
+    const sink = new LineSink(stream);
+    sink.write("first é\n");
+    sink.flush();
+    sink.write("second\n");
+    sink.flush();
+    expect(chunks.every((chunk) => Buffer.isBuffer(chunk))).toBe(true);
+    expect(chunks.map((chunk) => chunk.toString("utf8"))).toEqual(["first é\n", "second\n"]);
   });
 
   it("writes pending lines when the process exits before the turn ends", () => {

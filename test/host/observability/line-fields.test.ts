@@ -1,0 +1,98 @@
+import type { IncomingMessage } from "node:http";
+import { describe, expect, it } from "vitest";
+import { ANONYMOUS, type Principal } from "../../../src/engine/context.js";
+import {
+  connectionAddressField,
+  mountFields,
+  principalFields,
+  proxied,
+} from "../../../src/host/observability/line-fields.js";
+import type { MountInfo } from "../../../src/host/plugin.js";
+
+const mount: MountInfo = {
+  name: "files",
+  path: "/files/mcp",
+  serverName: "files",
+  sessionCount: () => 0,
+};
+
+/** The fields as a JSON object, to compare by value. */
+const parsed = (fields: string) => JSON.parse(`{${fields.slice(1)}}`);
+
+describe("mount fields", () => {
+  it("writes mount, method and path, without the query, the same on every request", () => {
+    const fields = mountFields();
+    const first = fields.request(mount, "POST", "/files/mcp?x=1");
+    expect(parsed(first)).toEqual({ mount: "files", method: "POST", path: "/files/mcp" });
+    expect(fields.request(mount, "POST", "/files/mcp")).toBe(first);
+    expect(parsed(fields.request(mount, "GET", "/files/mcp"))).toMatchObject({ method: "GET" });
+  });
+
+  it("writes other paths and requests to no mount as they are, escaped", () => {
+    const fields = mountFields();
+    expect(parsed(fields.request(mount, "GET", '/files/"odd"?q'))).toEqual({
+      mount: "files",
+      method: "GET",
+      path: '/files/"odd"',
+    });
+    expect(parsed(fields.request(undefined, "GET", "/healthz"))).toEqual({
+      method: "GET",
+      path: "/healthz",
+    });
+    expect(fields.mount(undefined)).toBe("");
+    expect(parsed(fields.mount(mount))).toEqual({ mount: "files" });
+  });
+
+  it("writes the server and tool of a call, escaping names clients chose", () => {
+    const fields = mountFields();
+    expect(parsed(fields.tool(mount, "files", "read"))).toEqual({ server: "files", tool: "read" });
+    expect(parsed(fields.tool(mount, "files", 'x"\n'))).toEqual({ server: "files", tool: 'x"\n' });
+    expect(parsed(fields.tool(mount, "files", undefined))).toEqual({ server: "files" });
+    // A tool named "" and a call with no name stay apart.
+    expect(parsed(fields.tool(mount, "files", ""))).toEqual({ server: "files", tool: "" });
+    expect(parsed(fields.tool(mount, "files", undefined))).toEqual({ server: "files" });
+  });
+});
+
+describe("principal fields", () => {
+  it("writes who called, leaving out what the principal does not have", () => {
+    const fieldsOf = principalFields();
+    expect(parsed(fieldsOf(ANONYMOUS))).toEqual({ via: "anonymous" });
+    const alice: Principal = {
+      subject: 'alice "a"',
+      scopes: [],
+      clientId: "c1",
+      keyId: "k1",
+      via: "api-key",
+    };
+    expect(parsed(fieldsOf(alice))).toEqual({
+      subject: 'alice "a"',
+      via: "api-key",
+      clientId: "c1",
+      keyId: "k1",
+    });
+    expect(fieldsOf(alice)).toBe(fieldsOf(alice));
+  });
+});
+
+describe("address field", () => {
+  const request = (socket: { remoteAddress?: string }) =>
+    ({ socket, headers: {} }) as unknown as IncomingMessage;
+
+  it("writes the connection's address once, and not the answer of a closed socket", () => {
+    const socket: { remoteAddress?: string } = { remoteAddress: "::ffff:10.0.0.7" };
+    expect(parsed(connectionAddressField(request(socket)))).toEqual({ address: "10.0.0.7" });
+    socket.remoteAddress = "10.9.9.9";
+    // Kept for the connection: a socket's peer does not change.
+    expect(parsed(connectionAddressField(request(socket)))).toEqual({ address: "10.0.0.7" });
+
+    const closed: { remoteAddress?: string } = {};
+    expect(parsed(connectionAddressField(request(closed)))).toEqual({ address: "unknown" });
+    closed.remoteAddress = "10.0.0.8";
+    expect(parsed(connectionAddressField(request(closed)))).toEqual({ address: "10.0.0.8" });
+  });
+
+  it("reads addresses per request only behind trusted proxies", () => {
+    expect([false, undefined, 0, true, 2].map(proxied)).toEqual([false, false, false, true, true]);
+  });
+});
