@@ -101,37 +101,57 @@ export function composeObservers(observers: readonly CallObserver[]): CallObserv
         return at(0);
       },
     }),
-    start(call) {
-      const ends: CallEnd[] = [];
-      const next = (from: number): CallEnd | undefined | Promise<CallEnd | undefined> => {
-        for (let i = from; i < observers.length; i++) {
-          let end: ReturnType<CallObserver["start"]>;
-          try {
-            end = observers[i]?.start(call);
-          } catch (error) {
-            endAll(ends, "error", error, 0);
-            throw error;
-          }
-          if (end instanceof Promise) {
-            return end.then(
-              (resolved) => {
-                if (resolved) ends.push(resolved);
-                return next(i + 1);
-              },
-              (error: unknown) => {
-                endAll(ends, "error", error, 0);
-                throw error;
-              },
-            );
-          }
-          if (end) ends.push(end);
-        }
-        if (ends.length <= 1) return ends[0];
-        return (outcome, error, durationMs) => endAll(ends, outcome, error, durationMs);
-      };
-      return next(0);
-    },
+    start: (call) => startFrom(observers, call, 0, undefined),
   };
+}
+
+/**
+ * Start `observers` from `from` on, after the ones whose ends are in `ends`; synchronous
+ * until one answers with a promise, and no list is made unless two or more have ends.
+ */
+function startFrom(
+  observers: readonly CallObserver[],
+  call: CallStart,
+  from: number,
+  ends: CallEnd[] | undefined,
+): CallEnd | undefined | Promise<CallEnd | undefined> {
+  let only: CallEnd | undefined;
+  for (let i = from; i < observers.length; i++) {
+    let end: ReturnType<CallObserver["start"]>;
+    try {
+      end = observers[i]?.start(call);
+    } catch (error) {
+      endStarted(only, ends, error);
+      throw error;
+    }
+    if (end instanceof Promise) {
+      const started = ends ?? (only ? [only] : []);
+      return end.then(
+        (resolved) => {
+          if (resolved) started.push(resolved);
+          return startFrom(observers, call, i + 1, started);
+        },
+        (error: unknown) => {
+          endAll(started, "error", error, 0);
+          throw error;
+        },
+      );
+    }
+    if (!end) continue;
+    if (ends) ends.push(end);
+    else if (!only) only = end;
+    else ends = [only, end];
+  }
+  if (!ends) return only;
+  if (ends.length <= 1) return ends[0];
+  const all = ends;
+  return (outcome, error, durationMs) => endAll(all, outcome, error, durationMs);
+}
+
+/** End, with `error`, the observers started before one refused. */
+function endStarted(only: CallEnd | undefined, ends: CallEnd[] | undefined, error: unknown): void {
+  if (ends) endAll(ends, "error", error, 0);
+  else only?.("error", error, 0);
 }
 
 /** Call every end, last started first. */

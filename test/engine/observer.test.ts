@@ -68,3 +68,60 @@ describe("call observers", () => {
     expect(observer?.run).toBeUndefined();
   });
 });
+
+describe("composed observers", () => {
+  /** An observer that notes its start and end in `log`; `async` starts with a promise. */
+  const noting = (log: string[], label: string, how: "sync" | "async" | "none" = "sync") => ({
+    start(): ReturnType<CallObserver["start"]> {
+      log.push(`start ${label}`);
+      if (how === "none") return undefined;
+      const end = (outcome: string) => {
+        log.push(`end ${label} ${outcome}`);
+      };
+      return how === "async" ? Promise.resolve(end) : end;
+    },
+  });
+
+  it("start in order and end in reverse order, through synchronous and async starts", async () => {
+    const log: string[] = [];
+    const observer = composeObservers([
+      noting(log, "a"),
+      noting(log, "b", "none"),
+      noting(log, "c", "async"),
+      noting(log, "d"),
+    ]);
+    await call(observer, async () => ({}));
+    expect(log).toEqual([
+      "start a",
+      "start b",
+      "start c",
+      "start d",
+      "end d ok",
+      "end c ok",
+      "end a ok",
+    ]);
+  });
+
+  it("stay synchronous, and hand back the one end, when only one observer has one", () => {
+    const log: string[] = [];
+    const observer = composeObservers([noting(log, "a", "none"), noting(log, "b")]);
+    const end = observer?.start({} as never);
+    expect(typeof end).toBe("function");
+    (end as (outcome: string) => void)("ok");
+    expect(log).toEqual(["start a", "start b", "end b ok"]);
+  });
+
+  it("end the ones started with error when a later one refuses, before or after a promise", async () => {
+    const refusing: CallObserver = {
+      start() {
+        throw new Error("refused");
+      },
+    };
+    for (const middle of ["sync", "async"] as const) {
+      const log: string[] = [];
+      const observer = composeObservers([noting(log, "a"), noting(log, "b", middle), refusing]);
+      await expect(call(observer, async () => ({}))).rejects.toThrow("refused");
+      expect(log).toEqual(["start a", "start b", "end b error", "end a error"]);
+    }
+  });
+});
