@@ -1,5 +1,5 @@
 import type { AuthEvent } from "../../auth/server/events.js";
-import { quoted } from "./json-lines.js";
+import { flatString, quoted } from "./json-lines.js";
 
 /** Use of an API key (logged at most once a minute per key, address and mount). */
 export interface ApiKeyEvent {
@@ -159,7 +159,7 @@ export function jsonRedactor(
     let head = heads.get(key);
     if (head === undefined) {
       const redacted = sensitive(key);
-      head = { text: `${quoted(key)}:${redacted ? REDACTED_JSON : ""}`, redacted };
+      head = { text: flatString(`${quoted(key)}:${redacted ? REDACTED_JSON : ""}`), redacted };
       if (heads.size < KNOWN_KEYS_LIMIT) heads.set(key, head);
     }
     return head;

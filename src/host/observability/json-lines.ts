@@ -5,6 +5,8 @@
  * together, a few milliseconds' worth at a time, instead of one write each.
  */
 
+import { WriteStream } from "node:fs";
+import { Socket } from "node:net";
 import { Writable } from "node:stream";
 
 /**
@@ -15,6 +17,17 @@ export interface LineDestination {
   write(chunk: string | Buffer): unknown;
   flush?(done: (error?: Error) => void): void;
   flushSync?(): void;
+}
+
+/**
+ * `text`, made one piece in memory now. A string built by concatenation is a tree of its
+ * parts until something needs it whole; a part kept and written into line after line
+ * (a mount's fields, a caller's) would otherwise be walked piece by piece every time.
+ * Converting it to a number makes V8 flatten it in place; the number is not used.
+ */
+export function flatString(text: string): string {
+  Number(text);
+  return text;
 }
 
 /** Characters a JSON string cannot hold as they are. */
@@ -130,7 +143,7 @@ export function lineStart(level: string): string {
   if (level !== "info") return `{"level":"${level}","time":"${time}"`;
   if (time !== infoTime) {
     infoTime = time;
-    infoStart = `{"level":"info","time":"${time}"`;
+    infoStart = flatString(`{"level":"info","time":"${time}"`);
   }
   return infoStart;
 }
@@ -167,7 +180,15 @@ export class LineSink {
   readonly #destination: LineDestination;
   /** Whether the destination takes bytes: then they are not decoded to be encoded again. */
   readonly #bytes: boolean;
-  #buffer = Buffer.allocUnsafeSlow(CAPACITY);
+  #buffer: Buffer = Buffer.allocUnsafeSlow(CAPACITY);
+  /**
+   * Whether a buffer is done with once the stream calls back: a file or a socket has
+   * written it by then, while a stream that passes chunks on (a PassThrough) may still hold
+   * it, and gets a new buffer every time.
+   */
+  readonly #reuse: boolean;
+  /** A buffer a stream has finished writing, for the next turn. */
+  #spare: Buffer | undefined = undefined;
   /** Bytes of the buffer holding pending lines. */
   #used = 0;
   #scheduled = false;
@@ -175,6 +196,7 @@ export class LineSink {
   constructor(destination: LineDestination) {
     this.#destination = destination;
     this.#bytes = destination instanceof Writable && !(destination as Writable).writableObjectMode;
+    this.#reuse = destination instanceof WriteStream || destination instanceof Socket;
   }
 
   /** Add one or more whole lines (each ending in a newline). */
@@ -211,11 +233,17 @@ export class LineSink {
       const used = this.#used;
       this.#used = 0;
       if (this.#bytes) {
-        // The stream keeps the bytes until it has written them: they are handed over, and
-        // the sink goes on in a new buffer.
-        const bytes = this.#buffer.subarray(0, used);
-        this.#buffer = Buffer.allocUnsafeSlow(CAPACITY);
-        this.#destination.write(bytes);
+        // The stream keeps the bytes until it has written them: the sink goes on in its
+        // other buffer, and takes this one back once the stream says it is written.
+        const full = this.#buffer;
+        this.#buffer = this.#spare ?? Buffer.allocUnsafeSlow(CAPACITY);
+        this.#spare = undefined;
+        const bytes = full.subarray(0, used);
+        if (this.#reuse) {
+          (this.#destination as Writable).write(bytes, () => {
+            this.#spare = full;
+          });
+        } else this.#destination.write(bytes);
       } else this.#destination.write(this.#buffer.toString("utf8", 0, used));
     }
     if (!done) return;

@@ -9,7 +9,13 @@ import type { Socket } from "node:net";
 import type { Principal } from "../../engine/context.js";
 import { peerAddress, type TrustedProxies } from "../../transport/http/client-address.js";
 import type { MountInfo } from "../plugin.js";
-import { field, plainField } from "./json-lines.js";
+import { field, flatString, plainField } from "./json-lines.js";
+
+/**
+ * Paths kept per mount: a request is routed to a mount by its path, alias or either with a
+ * trailing slash, so a mount sees only a few.
+ */
+const PATHS_LIMIT = 16;
 
 /** Tool names whose fields are kept per mount (names come from clients). */
 const TOOL_FIELDS_LIMIT = 1024;
@@ -18,9 +24,8 @@ const TOOL_FIELDS_LIMIT = 1024;
 interface MountFields {
   /** `,"mount":"…"` */
   readonly mount: string;
-  readonly path: string;
-  /** `,"mount":…,"method":…,"path":…` of requests to the mount's own path, by method. */
-  readonly requests: Map<string, string>;
+  /** `,"mount":…,"method":…,"path":…` of requests to the mount, by path and method. */
+  readonly requests: Map<string, Map<string, string>>;
   /** `,"server":…,"tool":…` by tool name. */
   readonly tools: Map<string, string>;
 }
@@ -37,7 +42,8 @@ export interface MountFieldCache {
 
 /**
  * A cache of the fields of each mount's lines. The request methods Node's parser accepts
- * are a fixed few, and the paths kept are the mounts' own; other paths are written anew.
+ * are a fixed few, and the paths kept are those of requests routed to a mount; a request
+ * to no mount is written anew.
  *
  * @example
  * const fields = mountFields();
@@ -49,8 +55,7 @@ export function mountFields(): MountFieldCache {
     let fields = byMount.get(mount.name);
     if (fields === undefined) {
       fields = {
-        mount: field("mount", mount.name),
-        path: mount.path,
+        mount: flatString(field("mount", mount.name)),
         requests: new Map(),
         tools: new Map(),
       };
@@ -68,11 +73,16 @@ export function mountFields(): MountFieldCache {
       const path = query < 0 ? url : url.slice(0, query);
       if (!mount) return requestFields("", method, path);
       const fields = of(mount);
-      if (path !== fields.path) return requestFields(fields.mount, method, path);
-      let text = fields.requests.get(method);
+      let byMethod = fields.requests.get(path);
+      if (byMethod === undefined) {
+        if (fields.requests.size >= PATHS_LIMIT) return requestFields(fields.mount, method, path);
+        byMethod = new Map();
+        fields.requests.set(path, byMethod);
+      }
+      let text = byMethod.get(method);
       if (text === undefined) {
-        text = requestFields(fields.mount, method, path);
-        fields.requests.set(method, text);
+        text = flatString(requestFields(fields.mount, method, path));
+        byMethod.set(method, text);
       }
       return text;
     },
@@ -81,7 +91,7 @@ export function mountFields(): MountFieldCache {
       const name = tool ?? "";
       let text = tools.get(name);
       if (text === undefined || tool === undefined) {
-        text = field("server", server) + field("tool", tool);
+        text = flatString(field("server", server) + field("tool", tool));
         if (tool !== undefined && tools.size < TOOL_FIELDS_LIMIT) tools.set(name, text);
       }
       return text;
@@ -99,11 +109,12 @@ export function principalFields(): (principal: Principal) => string {
     let text = kept.get(principal);
     if (text === undefined) {
       // `via` is one of four fixed words.
-      text =
+      text = flatString(
         field("subject", principal.subject) +
-        plainField("via", principal.via) +
-        field("clientId", principal.clientId) +
-        field("keyId", principal.keyId);
+          plainField("via", principal.via) +
+          field("clientId", principal.clientId) +
+          field("keyId", principal.keyId),
+      );
       kept.set(principal, text);
     }
     return text;
@@ -130,7 +141,7 @@ export function connectionAddressField(req: IncomingMessage): string {
   const socket = req.socket as Addressed;
   let text = socket[ADDRESS_FIELD];
   if (text === undefined) {
-    text = field("address", peerAddress(req));
+    text = flatString(field("address", peerAddress(req)));
     // A closed socket no longer knows its peer: that answer is not kept.
     if (socket.remoteAddress !== undefined) socket[ADDRESS_FIELD] = text;
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { flatString } from "./json-lines.js";
 
 /**
  * A request id a client or proxy may pass on: short, and of characters that cannot break a
@@ -28,5 +29,6 @@ export function requestIdOf(req: IncomingMessage): string {
   const header = req.headers["x-request-id"];
   if (typeof header === "string" && VALID_REQUEST_ID.test(header)) return header;
   counter += 1;
-  return PREFIX + counter.toString(36);
+  // Made one piece now: it is checked as a header value and written into a log line.
+  return flatString(PREFIX + counter.toString(36));
 }

@@ -1,5 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { Writable } from "node:stream";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough, Writable } from "node:stream";
 import { jsonRedactor, redactor } from "berth";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
@@ -280,6 +283,45 @@ describe("LineSink", () => {
     sink.flush();
     expect(chunks.every((chunk) => Buffer.isBuffer(chunk))).toBe(true);
     expect(chunks.map((chunk) => chunk.toString("utf8"))).toEqual(["first é\n", "second\n"]);
+  });
+
+  it("never reuses a buffer a pass-through stream may still hold", async () => {
+    const stream = new PassThrough();
+    const sink = new LineSink(stream);
+    for (let i = 0; i < 5; i++) {
+      sink.write(`line ${i}\n`);
+      sink.flush();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Read only now: every chunk is still the bytes it was when written.
+    const read: string[] = [];
+    for (let chunk = stream.read(); chunk !== null; chunk = stream.read()) read.push(String(chunk));
+    expect(read.join("")).toBe("line 0\nline 1\nline 2\nline 3\nline 4\n");
+  });
+
+  it("writes a file whole and in order while it reuses the buffers the file has written", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "berth-sink-"));
+    try {
+      const path = join(dir, "log");
+      const file = createWriteStream(path);
+      const sink = new LineSink(file);
+      let expected = "";
+      // More than 64 KiB at a time, over many turns: every flush after the first two
+      // writes into a buffer the file has finished with.
+      for (let turn = 0; turn < 20; turn++) {
+        for (let i = 0; i < 700; i++) {
+          const line = `${turn}:${i}:${"x".repeat(i % 200)}\n`;
+          expected += line;
+          sink.write(line);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      sink.flush();
+      await new Promise((resolve) => file.end(resolve));
+      expect(readFileSync(path, "utf8")).toBe(expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("writes pending lines when the process exits before the turn ends", () => {

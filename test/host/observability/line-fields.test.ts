@@ -43,6 +43,17 @@ describe("mount fields", () => {
     expect(parsed(fields.mount(mount))).toEqual({ mount: "files" });
   });
 
+  it("writes every path right past the few it keeps per mount", () => {
+    const fields = mountFields();
+    for (let round = 0; round < 2; round++)
+      for (let i = 0; i < 40; i++)
+        expect(parsed(fields.request(mount, "POST", `/files/mcp/${i}?q=${round}`))).toEqual({
+          mount: "files",
+          method: "POST",
+          path: `/files/mcp/${i}`,
+        });
+  });
+
   it("writes the server and tool of a call, escaping names clients chose", () => {
     const fields = mountFields();
     expect(parsed(fields.tool(mount, "files", "read"))).toEqual({ server: "files", tool: "read" });
