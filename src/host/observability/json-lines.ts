@@ -72,22 +72,26 @@ export function numberField(key: string, value: number): string {
 }
 
 /**
- * `,"key":n` for a duration in milliseconds, rounded to hundredths (`3.41`, `0.05`, `12`).
- * Written with integer arithmetic: turning a fraction into text is several times slower.
+ * `,"key":n` for a duration in milliseconds, rounded to hundredths (`3.41`, `0.05`, `12`);
+ * see {@link millisText}.
  */
 export function millisField(key: string, ms: number): string {
-  if (!(ms >= 0 && ms < 1e12)) return numberField(key, ms);
+  return `,"${key}":${millisText(ms)}`;
+}
+
+/**
+ * A duration in milliseconds as JSON, rounded to hundredths (`3.41`, `0.05`, `12`; null
+ * when it is not finite). Written with integer arithmetic: turning a fraction into text is
+ * several times slower.
+ */
+export function millisText(ms: number): string {
+  if (!(ms >= 0 && ms < 1e12)) return Number.isFinite(ms) ? String(ms) : "null";
   const hundredths = Math.round(ms * 100);
   const whole = Math.floor(hundredths / 100);
   const rest = hundredths - whole * 100;
-  if (rest === 0) return `,"${key}":${whole}`;
-  if (rest % 10 === 0) return `,"${key}":${whole}.${rest / 10}`;
-  return `,"${key}":${whole}.${rest < 10 ? "0" : ""}${rest}`;
-}
-
-/** `,"key":json` for a value already written as JSON text, or "" when there is none. */
-export function rawField(key: string, json: string | undefined): string {
-  return json === undefined ? "" : `,"${key}":${json}`;
+  if (rest === 0) return String(whole);
+  if (rest % 10 === 0) return `${whole}.${rest / 10}`;
+  return `${whole}.${rest < 10 ? "0" : ""}${rest}`;
 }
 
 /** Any value as JSON; one that cannot be (a BigInt, a cycle) as a string saying so. */

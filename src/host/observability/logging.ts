@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
 import { setBounded } from "../../auth/bounded-map.js";
 import type { Principal } from "../../engine/context.js";
-import type { CallObserver } from "../../engine/observer.js";
+import type { CallObserver, CallOutcome } from "../../engine/observer.js";
 import { peerAddress, type TrustedProxies } from "../../transport/http/client-address.js";
 import type { HostPlugin, MountInfo } from "../plugin.js";
 import { addResponseHeader } from "../response.js";
@@ -17,13 +17,13 @@ import {
 } from "./audit.js";
 import {
   field,
+  flatString,
   LineSink,
   lineEnd,
   lineStart,
-  millisField,
+  millisText,
   numberField,
   plainField,
-  rawField,
 } from "./json-lines.js";
 import { connectionAddressField, mountFields, principalFields, proxied } from "./line-fields.js";
 import { prettyDestination } from "./pretty.js";
@@ -62,8 +62,12 @@ class RequestRecord {
   lineOpen = false;
   /** The audit fields of a tool call the request carried, written with its request line. */
   audit: string | undefined = undefined;
+  /** `,"requestId":"…"`, written once (the id is a checked token: no escaping). */
+  readonly idField: string;
 
-  constructor(readonly id: string) {}
+  constructor(readonly id: string) {
+    this.idField = flatString(plainField("requestId", id));
+  }
 }
 
 /** Where a request's record is kept on the request itself (cheaper than a WeakMap). */
@@ -83,6 +87,31 @@ const INFO = 30;
 /** What every audit line of a tool call starts with, after the time. */
 const TOOL_CALL = ',"audit":true,"event":"tool-call"';
 const TOOL_CALL_END = lineEnd("tool call");
+const DURATION = ',"durationMs":';
+const CALL_DURATION = ',"callDurationMs":';
+const ARGUMENTS = ',"arguments":';
+/** `,"outcome":"…"` of each outcome. */
+const OUTCOME_FIELDS: Readonly<Record<CallOutcome, string>> = {
+  ok: plainField("outcome", "ok"),
+  tool_error: plainField("outcome", "tool_error"),
+  input_required: plainField("outcome", "input_required"),
+  cancelled: plainField("outcome", "cancelled"),
+  error: plainField("outcome", "error"),
+};
+/** `,"status":n` of the statuses written so far, by status. */
+const STATUS_FIELDS: string[] = [];
+
+/** `,"status":n`: HTTP statuses are three digits (0 when no answer was sent). */
+function statusField(status: number): string {
+  if (!(Number.isInteger(status) && status >= 0 && status < 1000))
+    return numberField("status", status);
+  let text = STATUS_FIELDS[status];
+  if (text === undefined) {
+    text = flatString(numberField("status", status));
+    STATUS_FIELDS[status] = text;
+  }
+  return text;
+}
 const REQUEST_END = lineEnd("request");
 
 /**
@@ -187,16 +216,17 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
         const headers = req.headers;
         // The request id and the status need no escaping: the id is a checked token.
         const common =
-          plainField("requestId", record.id) +
+          record.idField +
           fieldsOf.request(mount, req.method ?? "", req.url ?? "/") +
           addressField(req) +
-          numberField("status", status) +
-          millisField("durationMs", durationMs);
-        const start = lineStart(status >= 500 ? "error" : "info");
+          statusField(status) +
+          DURATION +
+          millisText(durationMs);
         if (record.audit !== undefined) {
-          sink.write(start + TOOL_CALL + common + record.audit + TOOL_CALL_END);
+          sink.write(toolCallStart(status) + common + record.audit + TOOL_CALL_END);
           return;
         }
+        const start = lineStart(status >= 500 ? "error" : "info");
         const principal = record.principal;
         sink.write(
           start +
@@ -232,9 +262,10 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
             const fields =
               fieldsOf.tool(mount, call.server, call.name) +
               callerFields(call.principal) +
-              rawField("arguments", argumentsJson(policy, redactJson, call.params["arguments"])) +
-              plainField("outcome", outcome) +
-              millisField("callDurationMs", durationMs) +
+              argumentsField(argumentsJson(policy, redactJson, call.params["arguments"])) +
+              OUTCOME_FIELDS[outcome] +
+              CALL_DURATION +
+              millisText(durationMs) +
               field(
                 "error",
                 outcome === "error" && error instanceof Error ? error.message : undefined,
@@ -244,9 +275,8 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
             if (sharedLine && record?.lineOpen && record.audit === undefined) record.audit = fields;
             else
               auditSink.write(
-                lineStart("info") +
-                  TOOL_CALL +
-                  (record ? plainField("requestId", record.id) : "") +
+                toolCallStart(200) +
+                  (record ? record.idField : "") +
                   fieldsOf.mount(mount) +
                   fields +
                   TOOL_CALL_END,
@@ -261,6 +291,28 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
         logger.flush(() => resolve());
       }),
   };
+}
+
+/** `,"arguments":json`, or "" when they are left out. */
+function argumentsField(json: string | undefined): string {
+  return json === undefined ? "" : ARGUMENTS + json;
+}
+
+let toolCallTime = "";
+let toolCallText = "";
+
+/**
+ * The start of a tool call's line, with its audit marks: at `error` level for a request
+ * answered with a 5xx, otherwise at `info`, written once per millisecond.
+ */
+function toolCallStart(status: number): string {
+  if (status >= 500) return lineStart("error") + TOOL_CALL;
+  const start = lineStart("info");
+  if (start !== toolCallTime) {
+    toolCallTime = start;
+    toolCallText = flatString(start + TOOL_CALL);
+  }
+  return toolCallText;
 }
 
 function single(value: string | string[] | undefined): string | undefined {

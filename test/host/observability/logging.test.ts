@@ -17,6 +17,9 @@ function calculator() {
     String(a + b),
   );
   server.tool("connect", { input: z.record(z.string(), z.unknown()) }, () => "connected");
+  server.tool("fail", {}, () => {
+    throw new Error("disk full");
+  });
   return server;
 }
 
@@ -134,6 +137,27 @@ describe("request log", () => {
     });
     expect(typeof line!["durationMs"]).toBe("number");
     expect(typeof line!["callDurationMs"]).toBe("number");
+  });
+
+  it("writes how each call ended: a tool error, and an error with its message", async () => {
+    const { harness, out } = await logged();
+    await harness.modern("tools/call", { name: "fail", arguments: {} }, withKey());
+    await harness.modern("tools/call", { name: "missing", arguments: {} }, withKey());
+    await vi.waitFor(() => expect(requestLines(out)).toHaveLength(2));
+    const [failed, missing] = requestLines(out);
+    expect(failed).toMatchObject({ tool: "fail", outcome: "tool_error", status: 200 });
+    expect(failed).not.toHaveProperty("error");
+    expect(missing).toMatchObject({
+      tool: "missing",
+      outcome: "error",
+      error: "Unknown tool: missing",
+      arguments: {},
+    });
+    for (const line of [failed, missing]) {
+      expect(line).toMatchObject({ level: "info", msg: "tool call", via: "api-key", keyId: "k1" });
+      expect(line!["callDurationMs"]).toBeGreaterThanOrEqual(0);
+      expect(line!["callDurationMs"]).toBeLessThanOrEqual(line!["durationMs"] as number);
+    }
   });
 
   it("echoes a valid X-Request-Id and replaces one that could break a log line", async () => {
