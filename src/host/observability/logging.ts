@@ -87,6 +87,7 @@ const INFO = 30;
 /** What every audit line of a tool call starts with, after the time. */
 const TOOL_CALL = ',"audit":true,"event":"tool-call"';
 const TOOL_CALL_END = lineEnd("tool call");
+const REQUEST_END = lineEnd("request");
 const DURATION = ',"durationMs":';
 const CALL_DURATION = ',"callDurationMs":';
 const ARGUMENTS = ',"arguments":';
@@ -112,7 +113,6 @@ function statusField(status: number): string {
   }
   return text;
 }
-const REQUEST_END = lineEnd("request");
 
 /**
  * Structured logs of a host with pino: one line per HTTP request (request id, mount,
@@ -214,7 +214,6 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
       return (status, durationMs) => {
         record.lineOpen = false;
         const headers = req.headers;
-        // The request id and the status need no escaping: the id is a checked token.
         const common =
           record.idField +
           fieldsOf.request(mount, req.method ?? "", req.url ?? "/") +
