@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import type { AuthorizationServer } from "../auth/server/authorization-server.js";
 import type { Server } from "../engine/server.js";
 import type { AuthStore } from "../store/types.js";
+import { hopsOf } from "../transport/http/client-address.js";
 import { createHostCheck, isLoopback } from "../transport/http/host-check.js";
 import type { BerthConfig } from "./config/define-config.js";
 import { resolvedAuth, validateConfig } from "./config/validate.js";
@@ -19,7 +20,7 @@ import { applyListenerLimits, listenerOptions } from "./limits/listener.js";
 import { createMounts } from "./mounts.js";
 import type { HostPlugin } from "./plugin.js";
 import { enterHooks, pluginRoutes, requestHooks } from "./plugins.js";
-import { hopsOf, pluginsFromConfig } from "./plugins-from-config.js";
+import { pluginsFromConfig } from "./plugins-from-config.js";
 import {
   createAuthorizationServer,
   loadServers,

@@ -1,4 +1,5 @@
 import type { AuthEvent } from "../auth/server/events.js";
+import { hopsOf } from "../transport/http/client-address.js";
 import type { BerthConfig } from "./config/define-config.js";
 import type { HostPlugin } from "./plugin.js";
 
@@ -59,10 +60,4 @@ export async function pluginsFromConfig(config: BerthConfig): Promise<Configured
     );
   }
   return { plugins, authEvents };
-}
-
-/** How many proxies `listen.trustProxy` trusts: `true` is one. */
-export function hopsOf(trustProxy: boolean | number | undefined): number {
-  if (trustProxy === true) return 1;
-  return typeof trustProxy === "number" ? trustProxy : 0;
 }

@@ -3,12 +3,12 @@ import { resolve } from "node:path";
 import { AuthorizationServer } from "../auth/server/authorization-server.js";
 import type { Server } from "../engine/server.js";
 import type { AuthStore } from "../store/types.js";
+import { hopsOf } from "../transport/http/client-address.js";
 import { ConfigError } from "./config/config-error.js";
 import type { BerthConfig } from "./config/define-config.js";
 import { resolvedAuth } from "./config/validate.js";
 import { loadServerModule } from "./modules.js";
 import type { ConfiguredPlugins } from "./plugins-from-config.js";
-import { hopsOf } from "./plugins-from-config.js";
 
 /**
  * Load every mount's server. Problems are collected and thrown together, naming each

@@ -93,8 +93,9 @@ function sameIgnoringCase(name: string, lower: string): boolean {
 }
 
 /**
- * Add a header (its name in lower case) to a response before it is written: through {@link HostResponse.addHeader}
- * on a host's own responses, else `setHeader` (a listener the host did not create).
+ * Add a header (its name in lower case) to a response before it is written: through
+ * {@link HostResponse.addHeader} on a host's own responses, else `setHeader` (a listener
+ * the host did not create).
  */
 export function addResponseHeader(res: ServerResponse, name: string, value: string): void {
   if (res instanceof HostResponse) res.addHeader(name, value);

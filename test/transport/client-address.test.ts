@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
-import { countedAddress, peerAddress } from "../../src/transport/http/client-address.js";
+import { countedAddress, hopsOf, peerAddress } from "../../src/transport/http/client-address.js";
 
 const request = (remoteAddress: string, forwarded?: string) =>
   ({
@@ -9,6 +9,10 @@ const request = (remoteAddress: string, forwarded?: string) =>
   }) as unknown as IncomingMessage;
 
 describe("client addresses", () => {
+  it("counts trusted proxies: true is one, anything but a positive number none", () => {
+    expect([false, undefined, 0, -1, true, 2, 2.7].map(hopsOf)).toEqual([0, 0, 0, 0, 1, 2, 2]);
+  });
+
   it("ignores X-Forwarded-For unless proxies are trusted", () => {
     expect(peerAddress(request("10.0.0.9", "6.6.6.6"))).toBe("10.0.0.9");
   });

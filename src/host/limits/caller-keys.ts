@@ -23,12 +23,17 @@ export class CallerKeys {
 
   /** The key of an authenticated caller. */
   subject(subject: string): string {
-    return kept(this.#subjects, subject, () => `${this.#prefix}subject ${subject}`);
+    return (
+      this.#subjects.get(subject) ??
+      keep(this.#subjects, subject, `${this.#prefix}subject ${subject}`)
+    );
   }
 
   /** The key of a caller known by address. */
   address(address: string): string {
-    return kept(this.#addresses, address, () => this.#addressPrefix + address);
+    return (
+      this.#addresses.get(address) ?? keep(this.#addresses, address, this.#addressPrefix + address)
+    );
   }
 
   /** `<prefix><text>`, not kept (API keys, which rules by key count, are rarer). */
@@ -40,13 +45,9 @@ export class CallerKeys {
 /** Most keys kept per map; a full map starts again (the busy callers come straight back). */
 export const KEYS_KEPT = 4096;
 
-/** The value kept for `name`, made and kept when there is none. */
-function kept(map: Map<string, string>, name: string, make: () => string): string {
-  let value = map.get(name);
-  if (value === undefined) {
-    value = make();
-    if (map.size >= KEYS_KEPT) map.clear();
-    map.set(name, value);
-  }
-  return value;
+/** Keep `key` for `name` in `map`, starting the map again when it is full; returns `key`. */
+function keep(map: Map<string, string>, name: string, key: string): string {
+  if (map.size >= KEYS_KEPT) map.clear();
+  map.set(name, key);
+  return key;
 }

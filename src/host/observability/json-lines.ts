@@ -105,8 +105,8 @@ function jsonOf(value: unknown): string {
 
 let isoMillis = -1;
 let isoText = "";
-let isoSecond = -1;
-/** `2026-12-06T03:41:56.` of the second `isoSecond`. */
+let isoSecond = Number.NaN;
+/** `2026-12-06T03:41:56.` of the second `isoSecond`, or "" when it is written in full. */
 let isoPrefix = "";
 
 /**
@@ -117,39 +117,55 @@ export function isoNow(): string {
   const now = Date.now();
   if (now !== isoMillis) {
     isoMillis = now;
-    const millis = now % 1000;
-    const second = now - millis;
-    // Before 1970 the remainder is negative: such a clock is written in full.
-    if (millis < 0) isoSecond = -1;
-    else if (second !== isoSecond) {
+    const second = Math.floor(now / 1000) * 1000;
+    const millis = now - second;
+    if (second !== isoSecond) {
       isoSecond = second;
       const full = new Date(second).toISOString();
-      // Years past 9999 are written with a sign and six digits: that text is used whole.
+      // Years outside 0 to 9999 are written with a sign and six digits: then in full.
       isoPrefix = full.length === 24 ? full.slice(0, 20) : "";
     }
     isoText =
-      isoPrefix === "" || millis < 0
+      isoPrefix === ""
         ? new Date(now).toISOString()
         : `${isoPrefix}${millis < 10 ? "00" : millis < 100 ? "0" : ""}${millis}Z`;
   }
   return isoText;
 }
 
-let infoTime = "";
-let infoStart = "";
+/** The start of a line: `{"level":…,"time":…`; fields and {@link lineEnd} follow. */
+export function lineStart(level: string): string {
+  return `{"level":"${level}","time":"${isoNow()}"`;
+}
 
 /**
- * The start of a line: `{"level":…,"time":…`; fields and {@link lineEnd} follow. An `info`
- * start is written once per millisecond.
+ * The start of the lines of one level and kind, `{"level":…,"time":…` and `marks` (fields
+ * every such line has), written once per millisecond.
+ *
+ * @example
+ * const toolCall = new LineStart("info", ',"audit":true');
+ * sink.write(toolCall.text() + fields + lineEnd("tool call"));
  */
-export function lineStart(level: string): string {
-  const time = isoNow();
-  if (level !== "info") return `{"level":"${level}","time":"${time}"`;
-  if (time !== infoTime) {
-    infoTime = time;
-    infoStart = flatString(`{"level":"info","time":"${time}"`);
+export class LineStart {
+  readonly #level: string;
+  readonly #marks: string;
+  #time = "";
+  #text = "";
+
+  constructor(level: string, marks = "") {
+    this.#level = level;
+    this.#marks = marks;
   }
-  return infoStart;
+
+  /** The start for the current millisecond. */
+  text(): string {
+    const time = isoNow();
+    if (time !== this.#time) {
+      this.#time = time;
+      this.#text = flatString(`{"level":"${this.#level}","time":"${time}"${this.#marks}`);
+    }
+    return this.#text;
+  }
 }
 
 /** The end of a line: its message, the closing brace and the newline. */

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { Principal } from "../../engine/context.js";
-import { peerAddress, type TrustedProxies } from "../../transport/http/client-address.js";
+import { peerAddress } from "../../transport/http/client-address.js";
 import type { MountInfo } from "../plugin.js";
 import { field, flatString, plainField } from "./json-lines.js";
 
@@ -20,83 +20,71 @@ const PATHS_LIMIT = 16;
 /** Tool names whose fields are kept per mount (names come from clients). */
 const TOOL_FIELDS_LIMIT = 1024;
 
-/** The fields of one mount's lines, kept. */
-interface MountFields {
+/**
+ * The fields of one mount's lines, kept: `,"mount":…`, the request fields by path and
+ * method (Node's parser accepts only a fixed few methods), the server and tool by tool name.
+ *
+ * @example
+ * const fields = new MountLineFields(mount);
+ * fields.request("POST", "/mcp"); // ',"mount":"files","method":"POST","path":"/mcp"'
+ */
+export class MountLineFields {
   /** `,"mount":"…"` */
   readonly mount: string;
-  /** `,"mount":…,"method":…,"path":…` of requests to the mount, by path and method. */
-  readonly requests: Map<string, Map<string, string>>;
-  /** `,"server":…,"tool":…` by tool name. */
-  readonly tools: Map<string, string>;
-}
+  readonly #server: string;
+  readonly #requests = new Map<string, Map<string, string>>();
+  readonly #tools = new Map<string, string>();
 
-/** The kept fields of every mount, and the lines' parts built from them. */
-export interface MountFieldCache {
-  /** `,"mount":"…"`, or "" for a request to no mount. */
-  mount(mount: MountInfo | undefined): string;
-  /** `,"mount":…,"method":…,"path":…` of an HTTP request (the path without its query). */
-  request(mount: MountInfo | undefined, method: string, url: string): string;
-  /** `,"server":…,"tool":…` of a tool call. */
-  tool(mount: MountInfo, server: string, tool: string | undefined): string;
+  constructor(mount: MountInfo) {
+    this.mount = flatString(field("mount", mount.name));
+    this.#server = mount.serverName;
+  }
+
+  /** `,"mount":…,"method":…,"path":…` of a request to the mount (the path without a query). */
+  request(method: string, path: string): string {
+    let byMethod = this.#requests.get(path);
+    if (byMethod === undefined) {
+      if (this.#requests.size >= PATHS_LIMIT) return requestFields(this.mount, method, path);
+      byMethod = new Map();
+      this.#requests.set(path, byMethod);
+    }
+    let text = byMethod.get(method);
+    if (text === undefined) {
+      text = flatString(requestFields(this.mount, method, path));
+      byMethod.set(method, text);
+    }
+    return text;
+  }
+
+  /** `,"server":…,"tool":…` of a call to the tool `name` (no `tool` for a call without one). */
+  tool(name: string | undefined): string {
+    if (name === undefined) return field("server", this.#server);
+    let text = this.#tools.get(name);
+    if (text === undefined) {
+      text = flatString(field("server", this.#server) + field("tool", name));
+      if (this.#tools.size < TOOL_FIELDS_LIMIT) this.#tools.set(name, text);
+    }
+    return text;
+  }
 }
 
 /**
- * A cache of the fields of each mount's lines. The request methods Node's parser accepts
- * are a fixed few, and the paths kept are those of requests routed to a mount; a request
- * to no mount is written anew.
- *
- * @example
- * const fields = mountFields();
- * fields.request(mount, "POST", "/mcp?x=1"); // ',"mount":"files","method":"POST","path":"/mcp"'
+ * `,"mount":…,"method":…,"path":…` of an HTTP request: kept by its mount's fields, or
+ * written anew for a request to no mount. The query is left out.
  */
-export function mountFields(): MountFieldCache {
-  const byMount = new Map<string, MountFields>();
-  const of = (mount: MountInfo): MountFields => {
-    let fields = byMount.get(mount.name);
-    if (fields === undefined) {
-      fields = {
-        mount: flatString(field("mount", mount.name)),
-        requests: new Map(),
-        tools: new Map(),
-      };
-      byMount.set(mount.name, fields);
-    }
-    return fields;
-  };
-  // The method needs no escaping: Node's parser accepts only tokens.
-  const requestFields = (mount: string, method: string, path: string): string =>
-    mount + plainField("method", method) + field("path", path);
-  return {
-    mount: (mount) => (mount ? of(mount).mount : ""),
-    request(mount, method, url) {
-      const query = url.indexOf("?");
-      const path = query < 0 ? url : url.slice(0, query);
-      if (!mount) return requestFields("", method, path);
-      const fields = of(mount);
-      let byMethod = fields.requests.get(path);
-      if (byMethod === undefined) {
-        if (fields.requests.size >= PATHS_LIMIT) return requestFields(fields.mount, method, path);
-        byMethod = new Map();
-        fields.requests.set(path, byMethod);
-      }
-      let text = byMethod.get(method);
-      if (text === undefined) {
-        text = flatString(requestFields(fields.mount, method, path));
-        byMethod.set(method, text);
-      }
-      return text;
-    },
-    tool(mount, server, tool) {
-      const tools = of(mount).tools;
-      const name = tool ?? "";
-      let text = tools.get(name);
-      if (text === undefined || tool === undefined) {
-        text = flatString(field("server", server) + field("tool", tool));
-        if (tool !== undefined && tools.size < TOOL_FIELDS_LIMIT) tools.set(name, text);
-      }
-      return text;
-    },
-  };
+export function httpRequestFields(
+  fields: MountLineFields | undefined,
+  method: string,
+  url: string,
+): string {
+  const query = url.indexOf("?");
+  const path = query < 0 ? url : url.slice(0, query);
+  return fields ? fields.request(method, path) : requestFields("", method, path);
+}
+
+/** The request fields after `mount` (the method needs no escaping: Node accepts only tokens). */
+function requestFields(mount: string, method: string, path: string): string {
+  return mount + plainField("method", method) + field("path", path);
 }
 
 /**
@@ -119,11 +107,6 @@ export function principalFields(): (principal: Principal) => string {
     }
     return text;
   };
-}
-
-/** Whether addresses are read from `X-Forwarded-For` (then they may change per request). */
-export function proxied(trusted: TrustedProxies): boolean {
-  return trusted === true || (typeof trusted === "number" && trusted >= 1);
 }
 
 /** Where a connection's `,"address":…` is kept, on the connection itself. */

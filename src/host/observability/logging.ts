@@ -3,7 +3,7 @@ import { type DestinationStream, type Logger, type LoggerOptions, pino } from "p
 import { setBounded } from "../../auth/bounded-map.js";
 import type { Principal } from "../../engine/context.js";
 import type { CallObserver, CallOutcome } from "../../engine/observer.js";
-import { peerAddress, type TrustedProxies } from "../../transport/http/client-address.js";
+import { hopsOf, peerAddress, type TrustedProxies } from "../../transport/http/client-address.js";
 import type { HostPlugin, MountInfo } from "../plugin.js";
 import { addResponseHeader } from "../response.js";
 import {
@@ -19,13 +19,19 @@ import {
   field,
   flatString,
   LineSink,
+  LineStart,
   lineEnd,
   lineStart,
   millisText,
   numberField,
   plainField,
 } from "./json-lines.js";
-import { connectionAddressField, mountFields, principalFields, proxied } from "./line-fields.js";
+import {
+  connectionAddressField,
+  httpRequestFields,
+  MountLineFields,
+  principalFields,
+} from "./line-fields.js";
 import { prettyDestination } from "./pretty.js";
 import { requestIdOf } from "./request-id.js";
 
@@ -87,6 +93,8 @@ const INFO = 30;
 /** What every audit line of a tool call starts with, after the time. */
 const TOOL_CALL = ',"audit":true,"event":"tool-call"';
 const TOOL_CALL_END = lineEnd("tool call");
+const INFO_START = new LineStart("info");
+const TOOL_CALL_START = new LineStart("info", TOOL_CALL);
 const REQUEST_END = lineEnd("request");
 const DURATION = ',"durationMs":';
 const CALL_DURATION = ',"callDurationMs":';
@@ -173,13 +181,23 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
     return record;
   };
   const keyUses = new Map<string, number>();
-  const fieldsOf = mountFields();
+  // The kept fields of each mount's lines, by mount name.
+  const mountFields = new Map<string, MountLineFields>();
+  const fieldsOf = (mount: MountInfo): MountLineFields => {
+    let fields = mountFields.get(mount.name);
+    if (fields === undefined) {
+      fields = new MountLineFields(mount);
+      mountFields.set(mount.name, fields);
+    }
+    return fields;
+  };
   const trustProxy = options.trustProxy;
   // Without proxies in front, a request's address is its connection's: written once per
   // connection, not once per request.
-  const addressField = proxied(trustProxy)
-    ? (req: IncomingMessage) => field("address", peerAddress(req, trustProxy))
-    : (req: IncomingMessage) => connectionAddressField(req);
+  const addressField =
+    hopsOf(trustProxy) > 0
+      ? (req: IncomingMessage) => field("address", peerAddress(req, trustProxy))
+      : connectionAddressField;
   const callerFields = principalFields();
 
   const writeAudit = (event: AuditEvent): void => {
@@ -216,16 +234,21 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
         const headers = req.headers;
         const common =
           record.idField +
-          fieldsOf.request(mount, req.method ?? "", req.url ?? "/") +
+          httpRequestFields(mount && fieldsOf(mount), req.method ?? "", req.url ?? "/") +
           addressField(req) +
           statusField(status) +
           DURATION +
           millisText(durationMs);
         if (record.audit !== undefined) {
-          sink.write(toolCallStart(status) + common + record.audit + TOOL_CALL_END);
+          sink.write(
+            (status >= 500 ? lineStart("error") + TOOL_CALL : TOOL_CALL_START.text()) +
+              common +
+              record.audit +
+              TOOL_CALL_END,
+          );
           return;
         }
-        const start = lineStart(status >= 500 ? "error" : "info");
+        const start = status >= 500 ? lineStart("error") : INFO_START.text();
         const principal = record.principal;
         sink.write(
           start +
@@ -248,6 +271,7 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
       };
     },
     observer(mount): CallObserver {
+      const fields = fieldsOf(mount);
       return {
         start(call) {
           const record = (call.httpRequest as Recorded | undefined)?.[RECORD];
@@ -258,8 +282,8 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
           }
           if (!auditSink || call.method !== "tools/call") return undefined;
           return (outcome, error, durationMs) => {
-            const fields =
-              fieldsOf.tool(mount, call.server, call.name) +
+            const audited =
+              fields.tool(call.name) +
               callerFields(call.principal) +
               argumentsField(argumentsJson(policy, redactJson, call.params["arguments"])) +
               OUTCOME_FIELDS[outcome] +
@@ -271,13 +295,14 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
               );
             // One line with the request's fields, when its line is still to come and has
             // no other call on it; otherwise a line of its own.
-            if (sharedLine && record?.lineOpen && record.audit === undefined) record.audit = fields;
+            if (sharedLine && record?.lineOpen && record.audit === undefined)
+              record.audit = audited;
             else
               auditSink.write(
-                toolCallStart(200) +
+                TOOL_CALL_START.text() +
                   (record ? record.idField : "") +
-                  fieldsOf.mount(mount) +
-                  fields +
+                  fields.mount +
+                  audited +
                   TOOL_CALL_END,
               );
           };
@@ -295,23 +320,6 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
 /** `,"arguments":json`, or "" when they are left out. */
 function argumentsField(json: string | undefined): string {
   return json === undefined ? "" : ARGUMENTS + json;
-}
-
-let toolCallTime = "";
-let toolCallText = "";
-
-/**
- * The start of a tool call's line, with its audit marks: at `error` level for a request
- * answered with a 5xx, otherwise at `info`, written once per millisecond.
- */
-function toolCallStart(status: number): string {
-  if (status >= 500) return lineStart("error") + TOOL_CALL;
-  const start = lineStart("info");
-  if (start !== toolCallTime) {
-    toolCallTime = start;
-    toolCallText = flatString(start + TOOL_CALL);
-  }
-  return toolCallText;
 }
 
 function single(value: string | string[] | undefined): string | undefined {

@@ -4,8 +4,14 @@ import type { Socket } from "node:net";
 /** How many reverse proxies in front are trusted: `true` is one, `false` or unset none. */
 export type TrustedProxies = boolean | number | undefined;
 
-const hopsOf = (trusted: TrustedProxies): number =>
-  trusted === true ? 1 : typeof trusted === "number" && trusted > 0 ? Math.floor(trusted) : 0;
+/** How many proxies `trusted` names: `true` is one; anything but a positive number none. */
+export function hopsOf(trusted: TrustedProxies): number {
+  return trusted === true
+    ? 1
+    : typeof trusted === "number" && trusted > 0
+      ? Math.floor(trusted)
+      : 0;
+}
 
 /**
  * The address a request came from: the socket's peer, or, behind `trusted` proxies, the
@@ -33,15 +39,18 @@ function unmapped(address: string): string {
 /** Where a connection's addresses are kept once worked out: on the connection itself. */
 const ADDRESSES = Symbol("berth.addresses");
 
+/** A connection's address as {@link peerAddress} and {@link countedAddress} give it. */
+interface ConnectionAddresses {
+  readonly peer: string;
+  readonly counted: string;
+}
+
 interface Remembered extends Socket {
-  [ADDRESSES]?: { readonly peer: string; readonly counted: string };
+  [ADDRESSES]?: ConnectionAddresses;
 }
 
 /** The peer and counted address of a connection, worked out once while it is open. */
-function connectionAddress(socket: Remembered): {
-  readonly peer: string;
-  readonly counted: string;
-} {
+function connectionAddress(socket: Remembered): ConnectionAddresses {
   const kept = socket[ADDRESSES];
   if (kept !== undefined) return kept;
   const remote = socket.remoteAddress;

@@ -10,6 +10,7 @@ import {
   field,
   isoNow,
   LineSink,
+  LineStart,
   lineEnd,
   lineStart,
   millisField,
@@ -191,11 +192,40 @@ describe("isoNow", () => {
       -1,
       Date.UTC(1969, 6, 20, 20, 17, 40, 5),
       Date.UTC(12345, 0, 1, 0, 0, 0, 42),
+      Date.UTC(-1, 0, 1, 0, 0, 0, 42),
+      // After a later millisecond of the same second, and before it.
+      Date.UTC(2026, 11, 6, 3, 41, 56, 999),
+      Date.UTC(2026, 11, 6, 3, 41, 56, 1),
+      5,
+      -999,
       Date.UTC(2026, 11, 6, 3, 41, 56, 334),
     ];
     for (const instant of instants) {
       vi.setSystemTime(instant);
       expect(isoNow()).toBe(new Date(instant).toISOString());
+    }
+  });
+});
+
+describe("LineStart", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("starts a line as lineStart does, with its marks, for each millisecond", () => {
+    vi.useFakeTimers();
+    const start = new LineStart("info", ',"audit":true');
+    for (const instant of [
+      Date.UTC(2026, 11, 6, 3, 41, 56, 334),
+      Date.UTC(2026, 11, 6, 3, 41, 57, 0),
+    ]) {
+      vi.setSystemTime(instant);
+      expect(start.text()).toBe(`${lineStart("info")},"audit":true`);
+      expect(JSON.parse(`${start.text()}}`)).toEqual({
+        level: "info",
+        time: new Date(instant).toISOString(),
+        audit: true,
+      });
     }
   });
 });
