@@ -1,14 +1,19 @@
 import type { IncomingMessage, Server as NodeServer, ServerResponse } from "node:http";
 import { Server as NetServer } from "node:net";
+import { HostResponse } from "./response.js";
 
 /**
  * Requests in flight on a host, so that draining can wait for them. Long-lived streams
  * (a 2025-era GET stream, a 2026-07-28 `subscriptions/listen`) are kept apart: they never
- * finish by themselves, so draining ends them instead of waiting.
+ * finish by themselves, so draining ends them instead of waiting. Requests are only counted:
+ * a host's own responses look at {@link draining} when they start, so none needs to be found
+ * again when draining begins.
  */
 export class InFlight {
-  readonly #requests = new Set<ServerResponse>();
+  #requests = 0;
   readonly #streams = new Set<ServerResponse>();
+  /** Requests whose responses are not the host's own (they cannot look for themselves). */
+  readonly #others = new Set<ServerResponse>();
   #draining = false;
   #onIdle: (() => void) | undefined;
 
@@ -19,7 +24,7 @@ export class InFlight {
 
   /** Requests being answered now, streams excluded. */
   get size(): number {
-    return this.#requests.size;
+    return this.#requests;
   }
 
   /**
@@ -27,12 +32,20 @@ export class InFlight {
    * `then` is called after, with the status sent (0 when none was): one listener does both.
    */
   track(res: ServerResponse, stream: boolean, then?: (status: number) => void): void {
-    const set = stream ? this.#streams : this.#requests;
-    set.add(res);
     if (this.#draining) closeAfter(res);
+    if (stream) this.#streams.add(res);
+    else {
+      this.#requests++;
+      if (res instanceof HostResponse) res.closeWhenDraining(this);
+      else this.#others.add(res);
+    }
     res.on("close", () => {
-      set.delete(res);
-      if (this.#requests.size === 0) this.#onIdle?.();
+      if (stream) this.#streams.delete(res);
+      else {
+        this.#requests--;
+        if (this.#others.size > 0) this.#others.delete(res);
+        if (this.#requests === 0) this.#onIdle?.();
+      }
       then?.(res.headersSent ? res.statusCode : 0);
     });
   }
@@ -43,9 +56,9 @@ export class InFlight {
    */
   drain(deadlineMs: number): Promise<boolean> {
     this.#draining = true;
-    for (const res of this.#requests) closeAfter(res);
+    for (const res of this.#others) closeAfter(res);
     for (const res of this.#streams) closeAfter(res);
-    if (this.#requests.size === 0) return Promise.resolve(true);
+    if (this.#requests === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#onIdle = undefined;

@@ -18,6 +18,13 @@ export class HostResponse<
 > extends ServerResponse<Request> {
   /** Added headers as lower-case name, value, name, value… */
   #extra: string[] | undefined = undefined;
+  /** The host's in-flight requests: once they drain, this response closes its connection. */
+  #drain: { readonly draining: boolean } | undefined = undefined;
+
+  /** Say `Connection: close` if `inFlight` is draining when this response starts. */
+  closeWhenDraining(inFlight: { readonly draining: boolean }): void {
+    this.#drain = inFlight;
+  }
 
   /**
    * Add a header (its name in lower case) to whatever this response is answered with; a
@@ -37,6 +44,7 @@ export class HostResponse<
   }
 
   override writeHead(statusCode: number, reason?: string | HeaderList, headers?: HeaderList): this {
+    if (this.#drain?.draining) this.addHeader("connection", "close");
     const extra = this.#extra;
     if (extra !== undefined) {
       this.#extra = undefined;

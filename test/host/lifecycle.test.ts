@@ -198,6 +198,8 @@ describe("health and draining", () => {
     release();
     const answer = await call;
     expect(answer.status).toBe(200);
+    // A call that began before draining is answered, on a connection that is not reused.
+    expect(answer.headers.connection).toBe("close");
     expect(answer.body).toContain("finished");
     const streamEnd = await stream;
     expect(streamEnd.status).toBe(200);

@@ -172,7 +172,8 @@ export function createHttpEndpoint(
         writeError(res, error);
         return;
       }
-      if (admitted) res.once("close", admitted);
+      // A response emits "close" once, so `on` will do (and costs less than `once`).
+      if (admitted) res.on("close", admitted);
     }
     const modernHeader = req.headers["mcp-protocol-version"];
     switch (req.method) {

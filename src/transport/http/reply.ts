@@ -118,7 +118,8 @@ export class Reply {
 
   #connect(res: ServerResponse): void {
     this.#res = res;
-    res.once("close", () => {
+    // A response emits "close" once: `on` spares the wrapper `once` makes for every call.
+    res.on("close", () => {
       if (this.#res !== res) return;
       this.#res = undefined;
       if (!this.#finished) this.#options.onDisconnect?.();
