@@ -33,10 +33,16 @@ export type CallOutcome = "ok" | "tool_error" | "input_required" | "cancelled" |
 
 /**
  * Called once when an observed call ends: its outcome, the error for `error` (undefined
- * otherwise), and how long the call itself took in milliseconds (measured once for every
- * observer; 0 for a call refused before it ran).
+ * otherwise), how long the call itself took in milliseconds (measured once for every
+ * observer; 0 for a call refused before it ran) and the call. Since the call comes back,
+ * an observer can return the same function for every call rather than a closure per call.
  */
-export type CallEnd = (outcome: CallOutcome, error: unknown, durationMs: number) => void;
+export type CallEnd = (
+  outcome: CallOutcome,
+  error: unknown,
+  durationMs: number,
+  call: CallStart,
+) => void;
 
 /**
  * Watches engine calls, and may refuse them: metrics, logs, audit, traces and rate limits
@@ -90,6 +96,7 @@ export function composeObservers(observers: readonly CallObserver[]): CallObserv
   if (observers.length === 0) return undefined;
   if (observers.length === 1) return observers[0];
   const running = observers.filter((observer) => observer.run);
+  const composed = new Composed(observers);
   return {
     // Runners nest in order: the first observer's context is the outermost.
     ...(running.length > 0 && {
@@ -101,57 +108,87 @@ export function composeObservers(observers: readonly CallObserver[]): CallObserv
         return at(0);
       },
     }),
-    start: (call) => startFrom(observers, call, 0, undefined),
+    start: (call) => composed.start(call, 0, undefined),
   };
 }
 
+/** A call with the ends of a composition's observers kept on it, under the composition's key. */
+type Ended = CallStart & Record<symbol, CallEnd[] | undefined>;
+
 /**
- * Start `observers` from `from` on, after the ones whose ends are in `ends`; synchronous
- * until one answers with a promise, and no list is made unless two or more have ends.
+ * The observers of one composition. When two or more of them have ends for a call, the
+ * ends are kept on the call itself, and the composition's one `end` function (the same for
+ * every call) finds them there: no closure per call.
  */
-function startFrom(
-  observers: readonly CallObserver[],
-  call: CallStart,
-  from: number,
-  ends: CallEnd[] | undefined,
-): CallEnd | undefined | Promise<CallEnd | undefined> {
-  let only: CallEnd | undefined;
-  for (let i = from; i < observers.length; i++) {
-    let end: ReturnType<CallObserver["start"]>;
-    try {
-      end = observers[i]?.start(call);
-    } catch (error) {
-      endStarted(only, ends, error);
-      throw error;
-    }
-    if (end instanceof Promise) {
-      const started = ends ?? (only ? [only] : []);
-      return end.then(
-        (resolved) => {
-          if (resolved) started.push(resolved);
-          return startFrom(observers, call, i + 1, started);
-        },
-        (error: unknown) => {
-          endAll(started, "error", error, 0);
-          throw error;
-        },
-      );
-    }
-    if (!end) continue;
-    if (ends) ends.push(end);
-    else if (!only) only = end;
-    else ends = [only, end];
+class Composed {
+  readonly #observers: readonly CallObserver[];
+  /** Where this composition keeps a call's ends (a composition may sit inside another). */
+  readonly #key = Symbol("berth.observerEnds");
+
+  constructor(observers: readonly CallObserver[]) {
+    this.#observers = observers;
   }
-  if (!ends) return only;
-  if (ends.length <= 1) return ends[0];
-  const all = ends;
-  return (outcome, error, durationMs) => endAll(all, outcome, error, durationMs);
+
+  /** End every observer started for `call`, last started first. */
+  readonly #end: CallEnd = (outcome, error, durationMs, call) => {
+    const ends = (call as Ended)[this.#key];
+    if (ends) endAll(ends, outcome, error, durationMs, call);
+  };
+
+  /**
+   * Start the observers from `from` on, after the ones whose ends are in `ends`;
+   * synchronous until one answers with a promise, and no list is made unless two or more
+   * have ends.
+   */
+  start(
+    call: CallStart,
+    from: number,
+    ends: CallEnd[] | undefined,
+  ): CallEnd | undefined | Promise<CallEnd | undefined> {
+    const observers = this.#observers;
+    let only: CallEnd | undefined;
+    for (let i = from; i < observers.length; i++) {
+      let end: ReturnType<CallObserver["start"]>;
+      try {
+        end = observers[i]?.start(call);
+      } catch (error) {
+        endStarted(only, ends, error, call);
+        throw error;
+      }
+      if (end instanceof Promise) {
+        const started = ends ?? (only ? [only] : []);
+        return end.then(
+          (resolved) => {
+            if (resolved) started.push(resolved);
+            return this.start(call, i + 1, started);
+          },
+          (error: unknown) => {
+            endAll(started, "error", error, 0, call);
+            throw error;
+          },
+        );
+      }
+      if (!end) continue;
+      if (ends) ends.push(end);
+      else if (!only) only = end;
+      else ends = [only, end];
+    }
+    if (!ends) return only;
+    if (ends.length <= 1) return ends[0];
+    (call as Ended)[this.#key] = ends;
+    return this.#end;
+  }
 }
 
 /** End, with `error`, the observers started before one refused. */
-function endStarted(only: CallEnd | undefined, ends: CallEnd[] | undefined, error: unknown): void {
-  if (ends) endAll(ends, "error", error, 0);
-  else only?.("error", error, 0);
+function endStarted(
+  only: CallEnd | undefined,
+  ends: CallEnd[] | undefined,
+  error: unknown,
+  call: CallStart,
+): void {
+  if (ends) endAll(ends, "error", error, 0, call);
+  else only?.("error", error, 0, call);
 }
 
 /** Call every end, last started first. */
@@ -160,8 +197,9 @@ function endAll(
   outcome: CallOutcome,
   error: unknown,
   durationMs: number,
+  call: CallStart,
 ): void {
-  for (let i = ends.length - 1; i >= 0; i--) ends[i]?.(outcome, error, durationMs);
+  for (let i = ends.length - 1; i >= 0; i--) ends[i]?.(outcome, error, durationMs, call);
 }
 
 /**
@@ -198,9 +236,9 @@ export async function observeCall(
   try {
     result = await handler();
   } catch (error) {
-    end(failureOf(error), error, performance.now() - began);
+    end(failureOf(error), error, performance.now() - began, call);
     throw error;
   }
-  end(outcomeOf(method, result), undefined, performance.now() - began);
+  end(outcomeOf(method, result), undefined, performance.now() - began, call);
   return result;
 }

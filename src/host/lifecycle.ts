@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server as NodeServer, ServerResponse } from "node:http";
 import { Server as NetServer } from "node:net";
-import { HostResponse } from "./response.js";
+import type { RequestEnd } from "./plugins.js";
+import { HostResponse, type ResponseWatcher } from "./response.js";
 
 /**
  * Requests in flight on a host, so that draining can wait for them. Long-lived streams
@@ -9,7 +10,7 @@ import { HostResponse } from "./response.js";
  * a host's own responses look at {@link draining} when they start, so none needs to be found
  * again when draining begins.
  */
-export class InFlight {
+export class InFlight implements ResponseWatcher {
   #requests = 0;
   readonly #streams = new Set<ServerResponse>();
   /** Requests whose responses are not the host's own (they cannot look for themselves). */
@@ -29,25 +30,32 @@ export class InFlight {
 
   /**
    * Watch one request until its response closes; `stream` for one that opens a stream.
-   * `then` is called after, with the status sent (0 when none was): one listener does both.
+   * `then` is called after, with the status sent (0 when none was).
    */
-  track(res: ServerResponse, stream: boolean, then?: (status: number) => void): void {
+  track(res: ServerResponse, stream: boolean, then?: RequestEnd): void {
     if (this.#draining) closeAfter(res);
     if (stream) this.#streams.add(res);
-    else {
-      this.#requests++;
-      if (res instanceof HostResponse) res.closeWhenDraining(this);
-      else this.#others.add(res);
+    else this.#requests++;
+    if (res instanceof HostResponse) {
+      res.watchedBy(this, stream, then);
+      return;
     }
+    // A response the host did not create: found again when draining begins.
+    if (!stream) this.#others.add(res);
     res.on("close", () => {
-      if (stream) this.#streams.delete(res);
-      else {
-        this.#requests--;
-        if (this.#others.size > 0) this.#others.delete(res);
-        if (this.#requests === 0) this.#onIdle?.();
-      }
-      then?.(res.headersSent ? res.statusCode : 0);
+      this.closed(res, stream);
+      then?.call(res.headersSent ? res.statusCode : 0);
     });
+  }
+
+  /** A response {@link track}ed has closed. */
+  closed(res: ServerResponse, stream: boolean): void {
+    if (stream) this.#streams.delete(res);
+    else {
+      this.#requests--;
+      if (this.#others.size > 0) this.#others.delete(res);
+      if (this.#requests === 0) this.#onIdle?.();
+    }
   }
 
   /**

@@ -56,14 +56,16 @@ export interface HostPlugin {
   /**
    * Called when the listener receives any request, before routing; `mount` is the mount
    * it is for, if any. Returns what to call once the response has finished or the
-   * connection closed: with the status sent (0 when none was) and the milliseconds since
-   * the request arrived (measured once by the host for every plugin).
+   * connection closed: with the status sent (0 when none was), the milliseconds since the
+   * request arrived (measured once by the host for every plugin) and the request. Since
+   * the request comes back, a plugin can return the same function every time and keep
+   * what it learns about the request on the request, instead of making a closure each time.
    */
   request?(
     req: IncomingMessage,
     res: ServerResponse,
     mount: MountInfo | undefined,
-  ): ((status: number, durationMs: number) => void) | undefined;
+  ): ((status: number, durationMs: number, req: IncomingMessage) => void) | undefined;
   /**
    * Run the rest of the request's handling inside `run`, for plugins that need an async
    * context around it (tracing makes the request's span the active one). Must call `run`

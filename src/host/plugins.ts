@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
+import type { Principal } from "../engine/context.js";
 import { type CallObserver, composeObservers } from "../engine/observer.js";
 import type { Admission, HostPlugin, MountInfo, RouteHandler } from "./plugin.js";
 
@@ -29,33 +30,53 @@ export function mountHooks(plugins: readonly HostPlugin[], mount: MountInfo): Mo
  */
 export function composeAdmissions(admissions: readonly Admission[]): Admission | undefined {
   if (admissions.length <= 1) return admissions[0];
-  return (req, principal) => {
-    const releases: (() => void)[] = [];
-    const refuse = (error: unknown): never => {
-      releaseAll(releases);
+  return (req, principal) => admitFrom(admissions, req, principal, 0, undefined);
+}
+
+/**
+ * Ask `admissions` from `from` on, after the ones whose releases are in `releases`:
+ * synchronous until one answers with a promise, and no list is made unless two or more
+ * admissions have releases.
+ */
+function admitFrom(
+  admissions: readonly Admission[],
+  req: IncomingMessage,
+  principal: Principal,
+  from: number,
+  releases: (() => void)[] | undefined,
+): ReturnType<Admission> {
+  let only: (() => void) | undefined;
+  for (let i = from; i < admissions.length; i++) {
+    let admitted: ReturnType<Admission>;
+    try {
+      admitted = admissions[i]?.(req, principal);
+    } catch (error) {
+      if (releases) releaseAll(releases);
+      else only?.();
       throw error;
-    };
-    const next = (from: number): ReturnType<Admission> => {
-      for (let i = from; i < admissions.length; i++) {
-        let admitted: ReturnType<Admission>;
-        try {
-          admitted = admissions[i]?.(req, principal);
-        } catch (error) {
-          return refuse(error);
-        }
-        if (admitted instanceof Promise) {
-          return admitted.then((release) => {
-            if (release) releases.push(release);
-            return next(i + 1);
-          }, refuse);
-        }
-        if (admitted) releases.push(admitted);
-      }
-      if (releases.length <= 1) return releases[0];
-      return () => releaseAll(releases);
-    };
-    return next(0);
-  };
+    }
+    if (admitted instanceof Promise) {
+      const held = releases ?? (only ? [only] : []);
+      return admitted.then(
+        (release) => {
+          if (release) held.push(release);
+          return admitFrom(admissions, req, principal, i + 1, held);
+        },
+        (error: unknown) => {
+          releaseAll(held);
+          throw error;
+        },
+      );
+    }
+    if (!admitted) continue;
+    if (releases) releases.push(admitted);
+    else if (!only) only = admitted;
+    else releases = [only, admitted];
+  }
+  if (!releases) return only;
+  if (releases.length <= 1) return releases[0];
+  const all = releases;
+  return () => releaseAll(all);
 }
 
 /** Release every admission, last admitted first. */
@@ -63,15 +84,50 @@ function releaseAll(releases: readonly (() => void)[]): void {
   for (let i = releases.length - 1; i >= 0; i--) releases[i]?.();
 }
 
-/** What the host calls once a response is done, with the status sent (0 when none was). */
-export type RequestEnd = (status: number) => void;
+/** What one plugin's request hook returns: called with the status, duration and request. */
+export type PluginRequestEnd = NonNullable<ReturnType<NonNullable<HostPlugin["request"]>>>;
 
-type PluginRequestEnd = NonNullable<ReturnType<NonNullable<HostPlugin["request"]>>>;
+/**
+ * The plugins' ends of one request, called together once its response is done or its
+ * connection closed (see {@link whenClosed}), with the milliseconds since it arrived. Two
+ * ends are held without a list: the built-in plugins return the same function for every
+ * request, so a request costs this one object.
+ */
+export class RequestEnd {
+  readonly #req: IncomingMessage;
+  readonly #started: number;
+  readonly #first: PluginRequestEnd;
+  #second: PluginRequestEnd | undefined = undefined;
+  #more: PluginRequestEnd[] | undefined = undefined;
+
+  constructor(req: IncomingMessage, started: number, first: PluginRequestEnd) {
+    this.#req = req;
+    this.#started = started;
+    this.#first = first;
+  }
+
+  /** Add another plugin's end; ends are called in the order they were added. */
+  add(end: PluginRequestEnd): void {
+    if (this.#second === undefined) this.#second = end;
+    else if (this.#more === undefined) this.#more = [end];
+    else this.#more.push(end);
+  }
+
+  /** Call every end with the status sent (0 when none was). */
+  call(status: number): void {
+    const durationMs = performance.now() - this.#started;
+    const req = this.#req;
+    this.#first(status, durationMs, req);
+    this.#second?.(status, durationMs, req);
+    const more = this.#more;
+    if (more) for (const end of more) end(status, durationMs, req);
+  }
+}
 
 /**
  * The plugins' request hooks as one call per request: each hook is told of the request
- * and its mount; what it returns is called, through the one returned here, with the status
- * sent once the response is done or the connection closed (see {@link whenClosed}).
+ * and its mount; what they return is gathered in a {@link RequestEnd}, or undefined when
+ * none returned anything.
  */
 export function requestHooks(
   plugins: readonly HostPlugin[],
@@ -86,31 +142,20 @@ export function requestHooks(
   if (hooked.length === 0) return undefined;
   return (req, res, mount) => {
     const started = performance.now();
-    let first: PluginRequestEnd | undefined;
-    let more: PluginRequestEnd[] | undefined;
+    let ends: RequestEnd | undefined;
     for (const plugin of hooked) {
       const end = plugin.request?.(req, res, mount);
       if (!end) continue;
-      if (!first) first = end;
-      else {
-        more ??= [first];
-        more.push(end);
-      }
+      if (ends) ends.add(end);
+      else ends = new RequestEnd(req, started, end);
     }
-    if (!first) return undefined;
-    const only = first;
-    const ends = more;
-    return (status) => {
-      const durationMs = performance.now() - started;
-      if (!ends) only(status, durationMs);
-      else for (const end of ends) end(status, durationMs);
-    };
+    return ends;
   };
 }
 
 /** Call `end` with the status sent (0 when none was) once `res` has closed. */
 export function whenClosed(res: ServerResponse, end: RequestEnd): void {
-  res.on("close", () => end(res.headersSent ? res.statusCode : 0));
+  res.on("close", () => end.call(res.headersSent ? res.statusCode : 0));
 }
 
 /** The plugins' `enter` hooks nested, first plugin outermost; undefined when none has one. */

@@ -7,6 +7,14 @@ import {
 
 type HeaderList = OutgoingHttpHeaders | OutgoingHttpHeader[];
 
+/** What watches a host's responses: the host's in-flight requests (see `InFlight`). */
+export interface ResponseWatcher {
+  /** True once draining has begun. */
+  readonly draining: boolean;
+  /** A watched response has closed. */
+  closed(res: ServerResponse, stream: boolean): void;
+}
+
 /**
  * The responses of a host's listener. A plugin adds a header every response carries (the
  * request id) with {@link addResponseHeader}, and it is written with the one `writeHead`
@@ -18,13 +26,34 @@ export class HostResponse<
 > extends ServerResponse<Request> {
   /** Added headers as lower-case name, value, name, value… */
   #extra: string[] | undefined = undefined;
-  /** The host's in-flight requests: once they drain, this response closes its connection. */
-  #drain: { readonly draining: boolean } | undefined = undefined;
+  /** The host's in-flight requests, told when this response closes. */
+  #watcher: ResponseWatcher | undefined = undefined;
+  /** Whether this response is a long-lived stream (the watcher keeps those apart). */
+  #stream = false;
+  /** The plugins' ends of this request, called when it closes. */
+  #end: { call(status: number): void } | undefined = undefined;
 
-  /** Say `Connection: close` if `inFlight` is draining when this response starts. */
-  closeWhenDraining(inFlight: { readonly draining: boolean }): void {
-    this.#drain = inFlight;
+  /**
+   * Be watched by the host's in-flight requests until this response closes: `watcher` is
+   * told then, and `end` called with the status sent (0 when none was). A response that
+   * is not a stream says `Connection: close` if draining has begun when it starts. One
+   * listener, the same for every response, does it all: no closure per request.
+   */
+  watchedBy(
+    watcher: ResponseWatcher,
+    stream: boolean,
+    end: { call(status: number): void } | undefined,
+  ): void {
+    this.#watcher = watcher;
+    this.#stream = stream;
+    this.#end = end;
+    this.on("close", HostResponse.#closed);
   }
+
+  static readonly #closed = function (this: HostResponse): void {
+    this.#watcher?.closed(this, this.#stream);
+    this.#end?.call(this.headersSent ? this.statusCode : 0);
+  };
 
   /**
    * Add a header (its name in lower case) to whatever this response is answered with; a
@@ -44,7 +73,7 @@ export class HostResponse<
   }
 
   override writeHead(statusCode: number, reason?: string | HeaderList, headers?: HeaderList): this {
-    if (this.#drain?.draining) this.addHeader("connection", "close");
+    if (!this.#stream && this.#watcher?.draining) this.addHeader("connection", "close");
     const extra = this.#extra;
     if (extra !== undefined) {
       this.#extra = undefined;

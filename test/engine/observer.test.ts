@@ -124,4 +124,51 @@ describe("composed observers", () => {
       expect(log).toEqual(["start a", "start b", "end b error", "end a error"]);
     }
   });
+
+  it("hand each end the call, so one function can serve every call", async () => {
+    const seen: string[] = [];
+    // The same end function for every call: what it needs comes with the call.
+    const end = (outcome: string, _error: unknown, _ms: number, ended: { name?: string }) =>
+      seen.push(`${ended.name} ${outcome}`);
+    const shared: CallObserver = { start: () => end };
+    const observer = composeObservers([shared, shared]);
+    await observeCall(
+      observer,
+      "s",
+      "tools/call",
+      { name: "x" },
+      ANONYMOUS,
+      undefined,
+      async () => ({}),
+    );
+    await observeCall(
+      observer,
+      "s",
+      "tools/call",
+      { name: "y" },
+      ANONYMOUS,
+      undefined,
+      async () => ({
+        isError: true,
+      }),
+    );
+    expect(seen).toEqual(["x ok", "x ok", "y tool_error", "y tool_error"]);
+  });
+
+  it("keep each composition's ends apart when one is inside another", async () => {
+    const log: string[] = [];
+    const inner = composeObservers([noting(log, "a"), noting(log, "b")]) as CallObserver;
+    const outer = composeObservers([inner, noting(log, "c"), noting(log, "d", "async")]);
+    await call(outer, async () => ({}));
+    expect(log).toEqual([
+      "start a",
+      "start b",
+      "start c",
+      "start d",
+      "end d ok",
+      "end c ok",
+      "end b ok",
+      "end a ok",
+    ]);
+  });
 });

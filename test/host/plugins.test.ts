@@ -25,6 +25,30 @@ describe("admissions of several plugins", () => {
     expect(log).toEqual(["release second", "release first"]);
   });
 
+  it("stays synchronous, and hands back the one release, when only one admission has one", () => {
+    const log: string[] = [];
+    const admit = composeAdmissions([() => undefined, () => () => log.push("b"), () => undefined])!;
+    const release = admit(req, anyone);
+    expect(release).toBeTypeOf("function");
+    (release as () => void)();
+    expect(log).toEqual(["b"]);
+    expect(composeAdmissions([() => undefined, () => undefined])!(req, anyone)).toBeUndefined();
+  });
+
+  it("waits for an admission that answers with a promise, then asks the rest", async () => {
+    const log: string[] = [];
+    const admit = composeAdmissions([
+      () => () => log.push("a"),
+      async () => () => log.push("b"),
+      () => () => log.push("c"),
+    ])!;
+    const admitted = admit(req, anyone);
+    expect(admitted).toBeInstanceOf(Promise);
+    const release = await admitted;
+    (release as () => void)();
+    expect(log).toEqual(["c", "b", "a"]);
+  });
+
   it("releases every admission, last first, when the request ends", async () => {
     const log: string[] = [];
     const admit = composeAdmissions([
@@ -55,7 +79,11 @@ describe("plugins on a host", () => {
         start: (call) => (outcome) =>
           calls.push(`${mount.name} ${call.method} ${call.name} ${outcome}`),
       }),
-      request: (_req, _res, mount) => (status) => requests.push(`${mount?.name ?? "-"} ${status}`),
+      // The request comes back with the status, for plugins that keep one end for all.
+      request: (_req, _res, mount) => {
+        const name = mount?.name ?? "-";
+        return (status, _ms, req) => requests.push(`${name} ${req.url} ${status}`);
+      },
       routes: () => ({
         "/custom": (_req, res) => {
           res.writeHead(200, { "content-type": "text/plain" });
@@ -77,7 +105,7 @@ describe("plugins on a host", () => {
     expect(await custom.text()).toBe("custom route");
     await fetch(new URL("/missing", host.url));
     expect(calls).toEqual(["a tools/call echo ok", "b tools/call echo ok"]);
-    expect(requests).toEqual(["a 200", "b 200", "- 200", "- 404"]);
+    expect(requests).toEqual(["a /a/mcp 200", "b /b/mcp 200", "- /custom 200", "- /missing 404"]);
   });
 
   it("refuses a plugin route on a path a mount uses", async () => {

@@ -36,6 +36,12 @@ class MountSeries {
     this.inFlight = metrics.inFlight.child({ mount });
   }
 
+  /** Count a request (`req`) that finished with `status` after `durationMs`; one function per mount. */
+  readonly end = (status: number, durationMs: number, req: IncomingMessage): void => {
+    this.inFlight.dec();
+    this.finish(req.method ?? "", status, durationMs / 1000);
+  };
+
   /** Count a request that finished with `status` after `seconds`. */
   finish(method: string, status: number, seconds: number): void {
     this.#duration ??= this.#metrics.duration.child({ mount: this.#mount });
@@ -74,31 +80,34 @@ class MountSeries {
 export class HttpSeries {
   readonly #metrics: HttpMetrics;
   readonly #mounts = new Map<string, MountSeries>();
+  #last: MountSeries | undefined = undefined;
+  #lastName = "";
 
   constructor(metrics: HttpMetrics) {
     this.#metrics = metrics;
   }
 
   /**
-   * Count a request in flight; returns what to call with its status and duration when it
-   * has finished.
+   * Count a request in flight; returns what to call with its status, duration and request
+   * when it has finished (the same function for every request to the mount).
    */
   start(
-    req: IncomingMessage,
+    _req: IncomingMessage,
     mount: MountInfo | undefined,
-  ): (status: number, durationMs: number) => void {
+  ): (status: number, durationMs: number, req: IncomingMessage) => void {
     const name = mount?.name ?? "";
-    let series = this.#mounts.get(name);
-    if (!series) {
-      series = new MountSeries(this.#metrics, name);
-      this.#mounts.set(name, series);
+    let series = this.#last;
+    if (series === undefined || this.#lastName !== name) {
+      series = this.#mounts.get(name);
+      if (!series) {
+        series = new MountSeries(this.#metrics, name);
+        this.#mounts.set(name, series);
+      }
+      // Requests come to one mount after another: the last one is kept at hand.
+      this.#last = series;
+      this.#lastName = name;
     }
     series.inFlight.inc();
-    const method = req.method ?? "";
-    const done = series;
-    return (status, durationMs) => {
-      done.inFlight.dec();
-      done.finish(method, status, durationMs / 1000);
-    };
+    return series.end;
   }
 }

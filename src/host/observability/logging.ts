@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
 import { setBounded } from "../../auth/bounded-map.js";
 import type { Principal } from "../../engine/context.js";
-import type { CallObserver, CallOutcome } from "../../engine/observer.js";
+import type { CallEnd, CallObserver, CallOutcome } from "../../engine/observer.js";
 import { hopsOf, peerAddress, type TrustedProxies } from "../../transport/http/client-address.js";
 import type { HostPlugin, MountInfo } from "../plugin.js";
 import { addResponseHeader } from "../response.js";
@@ -70,6 +70,8 @@ class RequestRecord {
   audit: string | undefined = undefined;
   /** `,"requestId":"…"`, written once (the id is a checked token: no escaping). */
   readonly idField: string;
+  /** The kept fields of the mount the request is for, if any. */
+  fields: MountLineFields | undefined = undefined;
 
   constructor(readonly id: string) {
     this.idField = flatString(plainField("requestId", id));
@@ -183,12 +185,18 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
   const keyUses = new Map<string, number>();
   // The kept fields of each mount's lines, by mount name.
   const mountFields = new Map<string, MountLineFields>();
+  // Requests come to one mount after another: the last one's fields are kept at hand.
+  let lastMount: MountInfo | undefined;
+  let lastFields: MountLineFields | undefined;
   const fieldsOf = (mount: MountInfo): MountLineFields => {
+    if (mount === lastMount && lastFields !== undefined) return lastFields;
     let fields = mountFields.get(mount.name);
     if (fields === undefined) {
       fields = new MountLineFields(mount);
       mountFields.set(mount.name, fields);
     }
+    lastMount = mount;
+    lastFields = fields;
     return fields;
   };
   const trustProxy = options.trustProxy;
@@ -220,6 +228,42 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
     writeAudit(event);
   };
 
+  // The request's line, once its response is done: the same function for every request.
+  const endRequest = (status: number, durationMs: number, req: IncomingMessage): void => {
+    const record = (req as Recorded)[RECORD];
+    if (!record) return;
+    record.lineOpen = false;
+    const common =
+      record.idField +
+      httpRequestFields(record.fields, req.method ?? "", req.url ?? "/") +
+      addressField(req) +
+      statusField(status) +
+      DURATION +
+      millisText(durationMs);
+    if (record.audit !== undefined) {
+      sink.write(
+        (status >= 500 ? lineStart("error") + TOOL_CALL : TOOL_CALL_START.text()) +
+          common +
+          record.audit +
+          TOOL_CALL_END,
+      );
+      return;
+    }
+    const start = status >= 500 ? lineStart("error") : INFO_START.text();
+    const principal = record.principal;
+    const headers = req.headers;
+    sink.write(
+      start +
+        common +
+        field("subject", principal?.subject) +
+        field("via", principal?.via) +
+        field("clientId", principal?.clientId) +
+        field("mcpMethod", record.mcpMethod ?? single(headers["mcp-method"])) +
+        field("mcpName", record.mcpName ?? single(headers["mcp-name"])) +
+        REQUEST_END,
+    );
+  };
+
   return {
     name: "logging",
     logger,
@@ -229,38 +273,8 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
       addResponseHeader(res, "x-request-id", record.id);
       if (logger.levelVal > INFO) return undefined;
       record.lineOpen = true;
-      return (status, durationMs) => {
-        record.lineOpen = false;
-        const headers = req.headers;
-        const common =
-          record.idField +
-          httpRequestFields(mount && fieldsOf(mount), req.method ?? "", req.url ?? "/") +
-          addressField(req) +
-          statusField(status) +
-          DURATION +
-          millisText(durationMs);
-        if (record.audit !== undefined) {
-          sink.write(
-            (status >= 500 ? lineStart("error") + TOOL_CALL : TOOL_CALL_START.text()) +
-              common +
-              record.audit +
-              TOOL_CALL_END,
-          );
-          return;
-        }
-        const start = status >= 500 ? lineStart("error") : INFO_START.text();
-        const principal = record.principal;
-        sink.write(
-          start +
-            common +
-            field("subject", principal?.subject) +
-            field("via", principal?.via) +
-            field("clientId", principal?.clientId) +
-            field("mcpMethod", record.mcpMethod ?? single(headers["mcp-method"])) +
-            field("mcpName", record.mcpName ?? single(headers["mcp-name"])) +
-            REQUEST_END,
-        );
-      };
+      if (mount) record.fields = fieldsOf(mount);
+      return endRequest;
     },
     admit(mount) {
       return (req, principal) => {
@@ -272,6 +286,30 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
     },
     observer(mount): CallObserver {
       const fields = fieldsOf(mount);
+      // A tool call's audit fields, once it has ended: one function for every call.
+      const endCall: CallEnd = (outcome, error, durationMs, call) => {
+        if (!auditSink) return;
+        const record = (call.httpRequest as Recorded | undefined)?.[RECORD];
+        const audited =
+          fields.tool(call.name) +
+          callerFields(call.principal) +
+          argumentsField(argumentsJson(policy, redactJson, call.params["arguments"])) +
+          OUTCOME_FIELDS[outcome] +
+          CALL_DURATION +
+          millisText(durationMs) +
+          field("error", outcome === "error" && error instanceof Error ? error.message : undefined);
+        // One line with the request's fields, when its line is still to come and has no
+        // other call on it; otherwise a line of its own.
+        if (sharedLine && record?.lineOpen && record.audit === undefined) record.audit = audited;
+        else
+          auditSink.write(
+            TOOL_CALL_START.text() +
+              (record ? record.idField : "") +
+              fields.mount +
+              audited +
+              TOOL_CALL_END,
+          );
+      };
       return {
         start(call) {
           const record = (call.httpRequest as Recorded | undefined)?.[RECORD];
@@ -281,31 +319,7 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
             record.principal ??= call.principal;
           }
           if (!auditSink || call.method !== "tools/call") return undefined;
-          return (outcome, error, durationMs) => {
-            const audited =
-              fields.tool(call.name) +
-              callerFields(call.principal) +
-              argumentsField(argumentsJson(policy, redactJson, call.params["arguments"])) +
-              OUTCOME_FIELDS[outcome] +
-              CALL_DURATION +
-              millisText(durationMs) +
-              field(
-                "error",
-                outcome === "error" && error instanceof Error ? error.message : undefined,
-              );
-            // One line with the request's fields, when its line is still to come and has
-            // no other call on it; otherwise a line of its own.
-            if (sharedLine && record?.lineOpen && record.audit === undefined)
-              record.audit = audited;
-            else
-              auditSink.write(
-                TOOL_CALL_START.text() +
-                  (record ? record.idField : "") +
-                  fields.mount +
-                  audited +
-                  TOOL_CALL_END,
-              );
-          };
+          return endCall;
         },
       };
     },

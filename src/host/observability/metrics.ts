@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
-import type { CallObserver } from "../../engine/observer.js";
+import type { CallEnd, CallObserver } from "../../engine/observer.js";
 import type { HostPlugin, MountInfo } from "../plugin.js";
 import { CallSeries } from "./call-series.js";
 import { CounterSeries, GaugeSeries, HistogramSeries } from "./fast-series.js";
@@ -97,6 +97,8 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     }),
   });
   const mounts = new Map<string, MountInfo>();
+  /** The mount of the last request, known to be in `mounts`. */
+  let lastMount: MountInfo | undefined;
   new Gauge({
     name: "berth_legacy_sessions",
     help: "Open 2025-era sessions (Mcp-Session-Id) by mount",
@@ -144,13 +146,15 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     observer(mount): CallObserver {
       mounts.set(mount.name, mount);
       const series = new CallSeries(calls, callDuration, mount.serverName);
-      return {
-        start: (call) => (outcome, error, durationMs) =>
-          series.record(call, outcome, error, durationMs / 1000),
-      };
+      const end: CallEnd = (outcome, error, durationMs, call) =>
+        series.record(call, outcome, error, durationMs / 1000);
+      return { start: () => end };
     },
     request(req, _res, mount) {
-      if (mount && !mounts.has(mount.name)) mounts.set(mount.name, mount);
+      if (mount && mount !== lastMount) {
+        if (!mounts.has(mount.name)) mounts.set(mount.name, mount);
+        lastMount = mount;
+      }
       return http.start(req, mount);
     },
     routes: () => ({ [path]: serve }),

@@ -118,7 +118,7 @@ export async function startHarness(
   const hook = (req: IncomingMessage, res: ServerResponse): void => {
     const { target } = targetOf(req);
     const started = performance.now();
-    const finishers: ((status: number, durationMs: number) => void)[] = [];
+    const finishers: ((status: number, durationMs: number, req: IncomingMessage) => void)[] = [];
     for (const plugin of plugins) {
       const finish = plugin.request?.(req, res, target);
       if (finish) finishers.push(finish);
@@ -129,7 +129,7 @@ export async function startHarness(
         if (done) return;
         done = true;
         const status = res.headersSent ? res.statusCode : 0;
-        for (const finisher of finishers) finisher(status, performance.now() - started);
+        for (const finisher of finishers) finisher(status, performance.now() - started, req);
       };
       res.once("finish", finish);
       res.once("close", finish);
