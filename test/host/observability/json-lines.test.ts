@@ -6,6 +6,7 @@ import { PassThrough, Writable } from "node:stream";
 import { jsonRedactor, redactor } from "berth";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
+  FLUSH_AT,
   FLUSH_DELAY_MS,
   field,
   isoNow,
@@ -249,20 +250,23 @@ describe("LineSink", () => {
     expect(writes).toEqual(["1\n2\n", "3\n"]);
   });
 
-  it("writes at once past 64 KiB instead of holding more", () => {
+  it("writes at once past FLUSH_AT bytes instead of holding more", () => {
     const writes: string[] = [];
     const sink = new LineSink({ write: (chunk) => writes.push(String(chunk)) });
     const line = `${"x".repeat(1023)}\n`;
-    for (let i = 0; i < 64; i++) sink.write(line);
+    for (let i = 0; i < FLUSH_AT / 1024 - 1; i++) sink.write(line);
+    expect(writes).toHaveLength(0);
+    sink.write(line);
     expect(writes).toHaveLength(1);
-    expect(writes[0]).toHaveLength(64 * 1024);
+    expect(writes[0]).toHaveLength(FLUSH_AT);
   });
 
   it("keeps every character and the order of lines around one too long to hold", () => {
     const writes: string[] = [];
     const sink = new LineSink({ write: (chunk) => writes.push(String(chunk)) });
     const accented = "é€😀 \u2028\n";
-    const long = `${"ü".repeat(50_000)}\n`;
+    // Two bytes a character: twice FLUSH_AT bytes, more than the sink holds.
+    const long = `${"ü".repeat(FLUSH_AT)}\n`;
     sink.write(accented);
     sink.write(long);
     sink.write("after\n");
@@ -270,11 +274,12 @@ describe("LineSink", () => {
     expect(writes).toEqual([accented, long, "after\n"]);
   });
 
-  it("writes multi-byte lines at 64 KiB of UTF-8, whole", () => {
+  it("writes multi-byte lines at FLUSH_AT bytes of UTF-8, whole", () => {
     const writes: string[] = [];
     const sink = new LineSink({ write: (chunk) => writes.push(String(chunk)) });
-    // 3 bytes each: 21,845 characters and the newline are 65,536 bytes.
-    const line = `${"€".repeat(21_845)}\n`;
+    // 3 bytes each: with the newline, FLUSH_AT bytes (FLUSH_AT is one more than a multiple of 3).
+    expect(FLUSH_AT % 3).toBe(1);
+    const line = `${"€".repeat((FLUSH_AT - 1) / 3)}\n`;
     sink.write("a\n");
     sink.write(line);
     expect(writes).toEqual([`a\n${line}`]);
@@ -336,10 +341,10 @@ describe("LineSink", () => {
       const file = createWriteStream(path);
       const sink = new LineSink(file);
       let expected = "";
-      // More than 64 KiB at a time, over many turns: every flush after the first two
-      // writes into a buffer the file has finished with.
+      // More than FLUSH_AT bytes at a time, over many turns: every flush after the first
+      // two writes into a buffer the file has finished with.
       for (let turn = 0; turn < 20; turn++) {
-        for (let i = 0; i < 700; i++) {
+        for (let i = 0; i < 2800; i++) {
           const line = `${turn}:${i}:${"x".repeat(i % 200)}\n`;
           expected += line;
           sink.write(line);
