@@ -80,32 +80,23 @@ class MountSeries {
 export class HttpSeries {
   readonly #metrics: HttpMetrics;
   readonly #mounts = new Map<string, MountSeries>();
-  #last: MountSeries | undefined = undefined;
-  #lastName = "";
 
   constructor(metrics: HttpMetrics) {
     this.#metrics = metrics;
   }
 
   /**
-   * Count a request in flight; returns what to call with its status, duration and request
-   * when it has finished (the same function for every request to the mount).
+   * Count a request to `mount` in flight; returns what to call with its status, duration
+   * and request when it has finished (the same function for every request to the mount).
    */
   start(
-    _req: IncomingMessage,
     mount: MountInfo | undefined,
   ): (status: number, durationMs: number, req: IncomingMessage) => void {
     const name = mount?.name ?? "";
-    let series = this.#last;
-    if (series === undefined || this.#lastName !== name) {
-      series = this.#mounts.get(name);
-      if (!series) {
-        series = new MountSeries(this.#metrics, name);
-        this.#mounts.set(name, series);
-      }
-      // Requests come to one mount after another: the last one is kept at hand.
-      this.#last = series;
-      this.#lastName = name;
+    let series = this.#mounts.get(name);
+    if (!series) {
+      series = new MountSeries(this.#metrics, name);
+      this.#mounts.set(name, series);
     }
     series.inFlight.inc();
     return series.end;

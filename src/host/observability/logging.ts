@@ -185,18 +185,12 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
   const keyUses = new Map<string, number>();
   // The kept fields of each mount's lines, by mount name.
   const mountFields = new Map<string, MountLineFields>();
-  // Requests come to one mount after another: the last one's fields are kept at hand.
-  let lastMount: MountInfo | undefined;
-  let lastFields: MountLineFields | undefined;
   const fieldsOf = (mount: MountInfo): MountLineFields => {
-    if (mount === lastMount && lastFields !== undefined) return lastFields;
     let fields = mountFields.get(mount.name);
     if (fields === undefined) {
       fields = new MountLineFields(mount);
       mountFields.set(mount.name, fields);
     }
-    lastMount = mount;
-    lastFields = fields;
     return fields;
   };
   const trustProxy = options.trustProxy;
@@ -286,30 +280,35 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
     },
     observer(mount): CallObserver {
       const fields = fieldsOf(mount);
-      // A tool call's audit fields, once it has ended: one function for every call.
-      const endCall: CallEnd = (outcome, error, durationMs, call) => {
-        if (!auditSink) return;
-        const record = (call.httpRequest as Recorded | undefined)?.[RECORD];
-        const audited =
-          fields.tool(call.name) +
-          callerFields(call.principal) +
-          argumentsField(argumentsJson(policy, redactJson, call.params["arguments"])) +
-          OUTCOME_FIELDS[outcome] +
-          CALL_DURATION +
-          millisText(durationMs) +
-          field("error", outcome === "error" && error instanceof Error ? error.message : undefined);
-        // One line with the request's fields, when its line is still to come and has no
-        // other call on it; otherwise a line of its own.
-        if (sharedLine && record?.lineOpen && record.audit === undefined) record.audit = audited;
-        else
-          auditSink.write(
-            TOOL_CALL_START.text() +
-              (record ? record.idField : "") +
-              fields.mount +
-              audited +
-              TOOL_CALL_END,
-          );
-      };
+      // A tool call's audit fields, once it has ended: one function for every call (none
+      // when the audit log is off).
+      const endCall: CallEnd | undefined =
+        auditSink &&
+        ((outcome, error, durationMs, call) => {
+          const record = (call.httpRequest as Recorded | undefined)?.[RECORD];
+          const audited =
+            fields.tool(call.name) +
+            callerFields(call.principal) +
+            argumentsField(argumentsJson(policy, redactJson, call.params["arguments"])) +
+            OUTCOME_FIELDS[outcome] +
+            CALL_DURATION +
+            millisText(durationMs) +
+            field(
+              "error",
+              outcome === "error" && error instanceof Error ? error.message : undefined,
+            );
+          // One line with the request's fields, when its line is still to come and has no
+          // other call on it; otherwise a line of its own.
+          if (sharedLine && record?.lineOpen && record.audit === undefined) record.audit = audited;
+          else
+            auditSink.write(
+              TOOL_CALL_START.text() +
+                (record ? record.idField : "") +
+                fields.mount +
+                audited +
+                TOOL_CALL_END,
+            );
+        });
       return {
         start(call) {
           const record = (call.httpRequest as Recorded | undefined)?.[RECORD];
@@ -318,8 +317,7 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
             record.mcpName ??= call.name;
             record.principal ??= call.principal;
           }
-          if (!auditSink || call.method !== "tools/call") return undefined;
-          return endCall;
+          return call.method === "tools/call" ? endCall : undefined;
         },
       };
     },

@@ -97,8 +97,6 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
     }),
   });
   const mounts = new Map<string, MountInfo>();
-  /** The mount of the last request, known to be in `mounts`. */
-  let lastMount: MountInfo | undefined;
   new Gauge({
     name: "berth_legacy_sessions",
     help: "Open 2025-era sessions (Mcp-Session-Id) by mount",
@@ -150,12 +148,9 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
         series.record(call, outcome, error, durationMs / 1000);
       return { start: () => end };
     },
-    request(req, _res, mount) {
-      if (mount && mount !== lastMount) {
-        if (!mounts.has(mount.name)) mounts.set(mount.name, mount);
-        lastMount = mount;
-      }
-      return http.start(req, mount);
+    request(_req, _res, mount) {
+      if (mount && !mounts.has(mount.name)) mounts.set(mount.name, mount);
+      return http.start(mount);
     },
     routes: () => ({ [path]: serve }),
   };
