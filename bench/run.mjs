@@ -9,7 +9,7 @@
  * Environment:
  *   BENCH_SECONDS              measured seconds per case (default 10)
  *   BENCH_WARMUP_SECONDS       warm-up seconds per case, not measured (default 5)
- *   BENCH_ROUNDS               measured slices per HTTP case (default 5)
+ *   BENCH_ROUNDS               measured slices per HTTP case (default 10)
  *   BENCH_ONLY                 comma-separated case ids to run (e.g. "raw,berth-2026")
  *   BENCH_SERVER_NODE_OPTIONS  extra node flags for the server processes (e.g. "--cpu-prof")
  */
@@ -31,7 +31,7 @@ const RESULTS = new URL("./results/latest.json", import.meta.url);
 
 const seconds = positive("BENCH_SECONDS", 10);
 const warmupSeconds = positive("BENCH_WARMUP_SECONDS", 5);
-const rounds = Math.max(1, Math.min(Math.floor(positive("BENCH_ROUNDS", 5)), Math.floor(seconds)));
+const rounds = Math.max(1, Math.min(Math.floor(positive("BENCH_ROUNDS", 10)), Math.floor(seconds)));
 const only = process.env.BENCH_ONLY?.split(",").map((id) => id.trim());
 // Optional cases (the operations plugins one at a time) run only when BENCH_ONLY names them.
 const selected = (c) => (only ? only.includes(c.id) : !c.optional);

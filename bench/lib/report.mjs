@@ -1,6 +1,6 @@
 /** The results: a table, the ratios the targets are about, and `bench/results/latest.json`. */
 import { mkdir, writeFile } from "node:fs/promises";
-import { median } from "./stats.mjs";
+import { median, medianInterval } from "./stats.mjs";
 
 /**
  * @typedef {object} CaseResult
@@ -37,6 +37,8 @@ const GROUP_OF = new Map(PRICED_CASES.map(([id, , , group]) => [id, group]));
 
 const round = (value, digits) => Math.round(value * 10 ** digits) / 10 ** digits;
 const verdict = (ok) => (ok ? "PASS" : "MISS");
+/** The verdict shown when the median's confidence interval spans the target. */
+const UNSETTLED = "NOISY";
 const pct = (x) => `${(x * 100).toFixed(1)}%`;
 const times = (x) => `${x.toFixed(1)}x`;
 
@@ -106,6 +108,12 @@ export function formatTable(rows) {
  *   null when a case it needs did not run.
  * @property {string} shown `value` as printed.
  * @property {boolean | null} pass null when it could not be judged.
+ * @property {{ low: number, high: number, level: number }} [interval] For a target judged on
+ *   the median of per-round shares: the confidence interval of that median
+ *   ({@link medianInterval}).
+ * @property {boolean} [settled] For such a target: whether the whole interval is on one side
+ *   of the target. When it is not, the run's noise is wider than the margin, and `pass`
+ *   (from the median alone) could go either way in another run.
  */
 
 /**
@@ -113,7 +121,9 @@ export function formatTable(rows) {
  * issue states them; each authenticated case against unauthenticated Berth 2026, so the
  * figure is the price of authorization alone. That price is a few percent, smaller than
  * the machine's drift over a run, so it is judged as the median of the per-round shares
- * ({@link roundShares}) rather than the ratio of the totals.
+ * ({@link roundShares}) rather than the ratio of the totals, and the median comes with its
+ * confidence interval: on a machine whose speed jumps from one second to the next, a
+ * verdict within the noise is reported as not settled rather than as a clean PASS or MISS.
  *
  * @param {Map<string, { result: CaseResult, roundRps?: number[] }>} byId Rows by case id.
  * @returns {TargetCheck[]}
@@ -121,10 +131,7 @@ export function formatTable(rows) {
 export function checkTargets(byId) {
   const rps = (id) => byId.get(id)?.result.rps;
   const ratio = (a, b) => (rps(a) && rps(b) ? rps(a) / rps(b) : null);
-  const pairedShare = (a, b) => {
-    const shares = roundShares(byId.get(a), byId.get(b));
-    return shares ? median(shares) : null;
-  };
+  const sharesOf = (a) => roundShares(byId.get(a), byId.get("berth-2026"));
   const p99 = byId.get("berth-2026")?.result.p99_ms ?? null;
   const check = (id, target, value, shown, pass) => ({
     case: id,
@@ -155,17 +162,29 @@ export function checkTargets(byId) {
       (x) => `${x.toFixed(2)} ms`,
       (x) => x < TARGETS.p99Ms,
     ),
-    ...PRICED_CASES.map(([id, , share, group]) =>
-      check(
+    ...PRICED_CASES.map(([id, , share, group]) => {
+      const shares = sharesOf(id);
+      const judged = check(
         id,
         group === "auth"
           ? `>= ${pct(share)} of unauthenticated Berth 2026`
           : `>= ${pct(share)} of plain Berth 2026 (overhead <= ${pct(1 - share)})`,
-        pairedShare(id, "berth-2026"),
+        shares ? median(shares) : null,
         pct,
         (x) => x >= share,
-      ),
-    ),
+      );
+      const interval = shares && medianInterval(shares);
+      if (!interval) return judged;
+      return {
+        ...judged,
+        interval: {
+          low: round(interval.low, 4),
+          high: round(interval.high, 4),
+          level: round(interval.level, 3),
+        },
+        settled: interval.low >= share || interval.high < share,
+      };
+    }),
   ];
 }
 
@@ -211,8 +230,17 @@ export function formatTargets(byId) {
     compare(`  ${part === "host" ? "host alone" : `${part} only`}:`, id, "berth-2026", true);
   }
   const checks = checkTargets(byId);
-  const line = (c) =>
-    `  ${c.pass === null ? "n/a " : verdict(c.pass)}  ${c.target}: ${c.pass === null ? "n/a (a case did not run)" : c.shown}`;
+  const line = (c) => {
+    if (c.pass === null) return `  n/a   ${c.target}: n/a (a case did not run)`;
+    if (!c.interval) return `  ${verdict(c.pass)}  ${c.target}: ${c.shown}`;
+    const { low, high, level } = c.interval;
+    const range = `median of rounds; ${pct(level)} interval ${pct(low)} to ${pct(high)}`;
+    return c.settled
+      ? `  ${verdict(c.pass)}  ${c.target}: ${c.shown} (${range})`
+      : `  ${UNSETTLED}  ${c.target}: ${c.shown} (${range}: spans the target, so the ` +
+          `median's ${verdict(c.pass)} is within this run's noise; measure longer with ` +
+          "BENCH_SECONDS or on a quieter machine)";
+  };
   lines.push("Targets (Berth 2026-07-28 over HTTP, 50 connections)");
   for (const c of checks.filter((c) => c.case === "berth-2026")) lines.push(line(c));
   lines.push("Targets (authorization: SQLite store, each against unauthenticated Berth 2026)");
