@@ -158,6 +158,11 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
   };
   const sink = sinkOf(options.destination);
   const logger = pino({ ...shape, level }, sink);
+  // Whether request lines are written, kept up to date rather than asked of pino per request.
+  let requestLines = logger.levelVal <= INFO;
+  logger.on("level-change", () => {
+    requestLines = logger.levelVal <= INFO;
+  });
 
   const audit = options.audit === false ? undefined : (options.audit ?? {});
   // The audit log does not depend on the log level: it is a record, not a diagnostic.
@@ -265,7 +270,7 @@ export function loggingPlugin(options: LoggingOptions = {}): LoggingPlugin {
     request(req, res, mount) {
       const record = recordOf(req);
       addResponseHeader(res, "x-request-id", record.id);
-      if (logger.levelVal > INFO) return undefined;
+      if (!requestLines) return undefined;
       record.lineOpen = true;
       if (mount) record.fields = fieldsOf(mount);
       return endRequest;

@@ -2,6 +2,7 @@ import {
   createServer,
   generateApiKey,
   type LoggingOptions,
+  type LoggingPlugin,
   loggingPlugin,
   ResourceServer,
 } from "berth";
@@ -64,15 +65,12 @@ afterEach(async () => {
 async function logged(
   options: Omit<LoggingOptions, "destination"> = {},
   requestInsideEnter = false,
-): Promise<{ harness: Harness; out: Captured }> {
+): Promise<{ harness: Harness; out: Captured; plugin: LoggingPlugin }> {
   const out = capture();
-  const harness = await startHarness(
-    calculator(),
-    [loggingPlugin({ ...options, destination: out.stream })],
-    { auth, requestInsideEnter },
-  );
+  const plugin = loggingPlugin({ ...options, destination: out.stream });
+  const harness = await startHarness(calculator(), [plugin], { auth, requestInsideEnter });
   running.push(harness);
-  return { harness, out };
+  return { harness, out, plugin };
 }
 
 const withKey = () => ({ authorization: `Bearer ${key}` });
@@ -224,6 +222,17 @@ describe("request log", () => {
       expect(auditLines(out).some((line) => line["event"] === "tool-call")).toBe(true),
     );
     expect(requestLines(out)).toHaveLength(0);
+  });
+
+  it("follows a change of the logger's level while it runs", async () => {
+    const { harness, out, plugin } = await logged();
+    plugin.logger.level = "warn";
+    await harness.modern("tools/list", {}, withKey());
+    plugin.logger.level = "info";
+    await harness.modern("tools/call", { name: "add", arguments: { a: 1, b: 1 } }, withKey());
+    await vi.waitFor(() => expect(requestLines(out)).toHaveLength(1));
+    // The one line about a request is the tool call's: tools/list, sent at warn, has none.
+    expect(requestLines(out)[0]).toMatchObject({ msg: "tool call", tool: "add", status: 200 });
   });
 
   it("writes one readable line per event in the pretty format", async () => {
